@@ -1,0 +1,151 @@
+"""RFC 9457 problem details (``application/problem+json``) for every error.
+
+5xx bodies never carry exception text or tracebacks; the traceback goes to the log with
+the request ID, and the body carries the request ID so support can find it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from asgi_correlation_id import correlation_id
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from embedded_backend.db.circuit import CircuitOpenError
+from embedded_backend.db.retry import is_lock_conflict
+from embedded_backend.errors import (
+    AuthenticationError,
+    ConflictError,
+    DatabaseUnavailable,
+    DomainError,
+    InvalidDataError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_S = 5
+
+_DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (InvalidDataError, 422),
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+)
+
+
+def problem_body(
+    status: int,
+    title: str | None = None,
+    detail: str | None = None,
+    request_id: str | None = None,
+    **extra: Any,
+) -> bytes:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    body["request_id"] = request_id if request_id is not None else correlation_id.get()
+    body.update(extra)
+    return json.dumps(body, ensure_ascii=False, default=str).encode()
+
+
+def problem(
+    status: int,
+    title: str | None = None,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    return Response(
+        problem_body(status, title, detail, **extra),
+        status_code=status,
+        headers=headers,
+        media_type=PROBLEM_JSON,
+    )
+
+
+def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    detail: str | None = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code >= 500:
+        detail = None
+    return problem(exc.status_code, detail=detail, headers=dict(exc.headers or {}))
+
+
+def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(err.get("loc", ())), "msg": err.get("msg"), "type": err.get("type")}
+        for err in exc.errors()
+    ]
+    return problem(
+        422,
+        "Invalid request",
+        "the request does not match what this endpoint accepts; see 'errors'",
+        errors=errors,
+    )
+
+
+def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    status = next((code for kind, code in _DOMAIN_STATUS if isinstance(exc, kind)), 400)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return problem(status, exc.title, str(exc), headers=headers)
+
+
+def _database_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, IntegrityError):
+        log.warning(
+            "integrity error on %s %s: %s",
+            request.method,
+            request.url.path,
+            type(exc.orig).__name__,
+        )
+        return problem(409, "Conflict", "the change conflicts with existing data")
+    busy = isinstance(exc, DBAPIError) and is_lock_conflict(exc)
+    log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
+    detail = (
+        "the database is busy with another writer; try again shortly"
+        if busy
+        else "the database cannot be reached right now; try again shortly"
+    )
+    return problem(503, "Database unavailable", detail, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+def _unavailable(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, CircuitOpenError):  # failing fast: no traceback, one short line
+        log.debug("database circuit open: refused %s %s", request.method, request.url.path)
+        retry_after = exc.retry_after_header
+    else:
+        log.warning("database unavailable on %s %s", request.method, request.url.path)
+        retry_after = str(RETRY_AFTER_S)
+    return problem(
+        503,
+        "Database unavailable",
+        "the database cannot be reached right now; try again shortly",
+        headers={"Retry-After": retry_after},
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Known errors become problem+json here; anything else is caught by GuardMiddleware
+    (which sits outside the request-ID middleware, so it can still set the header)."""
+    app.add_exception_handler(HTTPException, _http_exception)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(DatabaseUnavailable, _unavailable)
+    app.add_exception_handler(DBAPIError, _database_error)

@@ -1,0 +1,1 @@
+"""The ``vigia`` command line. Nothing here imports Qt (``vigia tray`` imports it lazily)."""

@@ -1,0 +1,242 @@
+"""The one settings object.
+
+Sources, highest first: keyword arguments (the CLI's flags) > environment (``VIGIA_*``)
+> ``vigia.toml`` in ``VIGIA_HOME`` > defaults. Secrets (admin token, signing key) may come
+from the environment but never from the TOML file; otherwise they come from the OS
+keyring (see :mod:`embedded_backend.secrets`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from embedded_backend.errors import ConfigError
+from embedded_backend.paths import Paths, default_home
+
+# Settings that must never be read from vigia.toml (a plain file).
+SECRET_FIELDS = frozenset({"admin_token", "secret_key"})
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads ``vigia.toml`` from the resolved home; a broken file is a ConfigError."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
+        super().__init__(settings_cls)
+        self.path = path
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        raise NotImplementedError  # __call__ is overridden
+
+    def __call__(self) -> dict[str, Any]:
+        if not self.path.is_file():
+            return {}
+        try:
+            with self.path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(
+                f"{self.path} is not valid TOML ({exc}); fix or delete the file"
+            ) from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read {self.path}: {exc.strerror}") from None
+        # Accept a [vigia] table or top-level keys.
+        values = dict(data.get("vigia", data))
+        secrets = SECRET_FIELDS & values.keys()
+        if secrets:
+            raise ConfigError(
+                f"{self.path} contains {', '.join(sorted(secrets))}: secrets must not be "
+                "stored in a file; remove them (they live in the system keyring, or in "
+                "VIGIA_ADMIN_TOKEN / VIGIA_SECRET_KEY on servers)"
+            )
+        unknown = values.keys() - self.settings_cls.model_fields.keys()
+        if unknown:
+            raise ConfigError(f"{self.path}: unknown setting(s) {', '.join(sorted(unknown))}")
+        return values
+
+
+def _host_pattern(pattern: str) -> str:
+    """A ``Host`` pattern as Starlette's TrustedHostMiddleware matches it: lower case,
+    no port, IPv6 literals in brackets, wildcards only as ``*`` or ``*.domain``."""
+    pattern = pattern.strip().lower()
+    if (
+        pattern != "*"
+        and "*" in pattern
+        and not (pattern.startswith("*.") and "*" not in pattern[1:])
+    ):
+        raise ValueError(f"'{pattern}': a wildcard must look like '*.example.com'")
+    if ":" in pattern and not pattern.startswith("["):
+        try:
+            return f"[{ipaddress.IPv6Address(pattern)}]"
+        except ValueError:
+            raise ValueError(f"'{pattern}': give a host name or address, without port") from None
+    if "/" in pattern or (pattern.startswith("[") and not pattern.endswith("]")):
+        raise ValueError(f"'{pattern}': give a host name or address, without scheme or port")
+    return pattern
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="VIGIA_",
+        extra="ignore",
+        validate_default=True,
+        case_sensitive=False,
+    )
+
+    home: Path = Field(default_factory=default_home)
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8002, ge=0, le=65535)
+    routers: str = ""
+    admin_token: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    redis_url: str | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_console: bool = True
+
+    # SQLite
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, le=600_000)
+
+    # Database (all dialects)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_pool_recycle_s: int = Field(default=1800, ge=30)
+    db_connect_timeout_s: float = Field(default=5.0, gt=0)
+    db_startup_retry_s: float = Field(default=10.0, ge=0)
+    db_background_retry_s: float = Field(default=5.0, gt=0)
+    db_write_attempts: int = Field(default=8, ge=1, le=50)
+
+    # Database protection (see embedded_backend/db/circuit.py)
+    db_circuit_failures: int = Field(default=5, ge=1, le=1000)  # consecutive, to open
+    db_circuit_reset_s: float = Field(default=30.0, gt=0)  # open → half-open probe
+
+    # Server
+    graceful_shutdown_s: float = Field(default=10.0, gt=0)
+    port_retry_s: float = Field(default=10.0, ge=0)
+    startup_deadline_s: float = Field(default=60.0, gt=0)
+    docs_enabled: bool = False
+
+    # Health
+    health_cache_s: float = Field(default=1.0, ge=0)
+    health_check_timeout_s: float = Field(default=2.0, gt=0)
+    disk_warn_percent: float = Field(default=90.0, gt=0, le=100)
+    disk_fail_percent: float = Field(default=98.0, gt=0, le=100)
+    backup_stale_hours: float = Field(default=48.0, gt=0)
+
+    # Observability (see embedded_backend/observability/)
+    slow_query_s: float = Field(default=1.0, gt=0)  # statements slower than this are logged
+    metrics_sample_interval_s: float = Field(default=30.0, gt=0)  # history sampling period
+    metrics_history_size: int = Field(default=1000, ge=1, le=100_000)  # samples per metric
+    performance_window_s: float = Field(default=300.0, gt=0)  # rolling window per route
+    performance_window_requests: int = Field(default=1000, ge=1, le=100_000)  # per route
+
+    # Alerts (see embedded_backend/alerts/rules.py; evaluated every metrics_sample_interval_s;
+    # a threshold of 0 turns its rule off)
+    alert_min_requests: int = Field(default=20, ge=1)  # error rate/latency judged from here
+    alert_error_rate_warn: float = Field(default=0.05, ge=0, le=1)  # share of 5xx answers
+    alert_error_rate_error: float = Field(default=0.10, ge=0, le=1)
+    alert_error_rate_critical: float = Field(default=0.25, ge=0, le=1)
+    alert_p95_ms_warn: float = Field(default=1000.0, ge=0)
+    alert_p95_ms_error: float = Field(default=2000.0, ge=0)
+    alert_p95_ms_critical: float = Field(default=5000.0, ge=0)
+    alert_db_errors_per_min: float = Field(default=5.0, ge=0)  # error; 10x = critical
+    alert_pool_saturation: float = Field(default=0.9, ge=0, le=1)  # warning; all in use = error
+    alert_disk_free_percent: float = Field(default=10.0, ge=0, le=100)  # warn below
+    alert_memory_percent: float = Field(default=90.0, ge=0, le=100)  # warning at or above
+    alert_backup_age_hours: float = Field(default=48.0, ge=0)  # warning; 3x = error
+    alert_history_size: int = Field(default=200, ge=1, le=100_000)  # resolved alerts kept
+
+    # Cache (see embedded_backend/cache/; VIGIA_REDIS_URL above switches it to Redis)
+    cache_ttl_s: float = Field(default=30.0, ge=0)  # lifetime of a cached read; 0 = off
+    cache_max_entries: int = Field(default=10_000, ge=1, le=10_000_000)  # in-process bound
+    cache_redis_timeout_s: float = Field(default=0.3, gt=0, le=10)  # Redis socket timeouts
+    cache_redis_retry_s: float = Field(default=5.0, gt=0)  # Redis ping/recovery period
+    cache_key_prefix: str | None = None  # Redis key prefix; default vigia:<hash of home>:
+
+    # Auth
+    jwt_expire_minutes: int = Field(default=480, ge=1)
+    auth_cache_s: float = Field(default=10.0, ge=0)
+
+    # Protection (see embedded_backend/middleware/protection.py). Lists accept a comma
+    # list in the environment: VIGIA_TRUSTED_HOSTS=erp-server,erp-server.local
+    trusted_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=1_048_576, ge=0)  # 0 = no limit
+    rate_limit_per_minute: int = Field(default=100, ge=0)  # per user or token; 0 = off
+    login_failures_per_minute: int = Field(default=10, ge=0)  # per username; 0 = off
+    proxy_headers: bool = False
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("trusted_hosts", "cors_origins", "forwarded_allow_ips", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith('["') or text == "[]":
+                return json.loads(text)  # a JSON list; "[::1]" is a host, not JSON
+            return [item.strip() for item in text.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_hosts", mode="after")
+    @classmethod
+    def _host_patterns(cls, value: list[str]) -> list[str]:
+        return [_host_pattern(pattern) for pattern in value]
+
+    @field_validator("log_level", "sqlite_synchronous", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def paths(self) -> Paths:
+        return Paths(self.home)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.paths.database}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        home = init_settings().get("home") or env_settings().get("home") or default_home()
+        toml = _TomlSource(settings_cls, Path(home).expanduser() / "vigia.toml")
+        return (init_settings, env_settings, toml)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings, turning every problem into one readable ConfigError."""
+    clean = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**clean)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors(include_input=False)
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None

@@ -1,0 +1,1 @@
+"""Database access: engine factory, models, write transactions with retry, migrations."""

@@ -1,0 +1,99 @@
+"""Engine factory: one code path for SQLite, PostgreSQL (psycopg 3) and MariaDB (PyMySQL).
+
+SQLite gets WAL, ``synchronous`` from settings (FULL by default: an acknowledged order
+survives a power cut), ``foreign_keys=ON`` and ``busy_timeout``. The driver's own
+transaction handling is switched off so that Vigia emits ``BEGIN`` itself: read sessions
+use a deferred ``BEGIN``, write sessions ``BEGIN IMMEDIATE`` (the write lock is taken at
+the start, so a transaction never fails half-way on a lock upgrade).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from embedded_backend.config import Settings
+from embedded_backend.db.urls import check_sqlite_location, parse_database_url, sqlite_file
+from embedded_backend.errors import UnsupportedDatabase
+
+log = logging.getLogger(__name__)
+
+BEGIN_OPTION = "vigia_begin"
+
+
+def create_db_engine(settings: Settings, url: URL | str | None = None) -> Engine:
+    parsed = parse_database_url(str(url) if url else settings.effective_database_url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed, settings)
+    kwargs: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "pool_recycle": settings.db_pool_recycle_s,
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_pool_size,
+        "pool_timeout": 10,
+    }
+    timeout = max(1, int(settings.db_connect_timeout_s))
+    if backend == "postgresql":
+        kwargs["connect_args"] = {"connect_timeout": timeout, "application_name": "vigia"}
+    else:  # mysql / mariadb
+        kwargs["connect_args"] = {
+            "connect_timeout": timeout,
+            "charset": "utf8mb4",
+        }
+        kwargs["isolation_level"] = "READ COMMITTED"
+    return create_engine(parsed, **kwargs)
+
+
+def _sqlite_engine(url: URL, settings: Settings) -> Engine:
+    path = sqlite_file(url)
+    if path is not None:
+        check_sqlite_location(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_timeout=10,
+        connect_args={"check_same_thread": False, "timeout": settings.db_connect_timeout_s},
+    )
+    synchronous = settings.sqlite_synchronous
+    busy_ms = settings.sqlite_busy_timeout_ms
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None  # Vigia emits BEGIN itself (see below)
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+            if path is not None:
+                mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise UnsupportedDatabase(
+                        f"SQLite could not switch {path} to WAL mode (got '{mode}'); "
+                        "keep the database on a local disk"
+                    )
+            cursor.execute(f"PRAGMA synchronous = {synchronous}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def describe(engine: Engine) -> str:
+    """The engine's URL for logs and health, with any password hidden."""
+    return engine.url.render_as_string(hide_password=True)

@@ -1,0 +1,107 @@
+"""Orders: stock is taken in the same transaction as the order is written.
+
+Stock is decremented with a conditional ``UPDATE ... WHERE stock >= quantity``, so two
+orders racing for the last unit can never both succeed, on any of the three databases;
+a ``CHECK (stock >= 0)`` in the schema backs this up.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from embedded_backend.db.models import Customer, Order, OrderItem, Product
+from embedded_backend.erp.paging import get_or_404
+from embedded_backend.errors import InsufficientStockError, InvalidDataError
+from embedded_backend.schemas.orders import OrderCreate
+
+CENT = Decimal("0.01")
+
+
+def _take_stock(session: Session, product_id: int, quantity: int) -> bool:
+    """Decrement stock if enough is left; False (nothing changed) otherwise."""
+    result = session.execute(
+        update(Product)
+        .where(Product.id == product_id, Product.stock >= quantity)
+        .values(stock=Product.stock - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    return cast(CursorResult[Any], result).rowcount == 1
+
+
+def create_order(session: Session, data: OrderCreate, actor: str | None) -> Order:
+    if session.get(Customer, data.customer_id) is None:
+        raise InvalidDataError(f"customer {data.customer_id} does not exist")
+    wanted: Counter[int] = Counter()
+    for item in data.items:
+        wanted[item.product_id] += item.quantity
+    products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(wanted)))}
+    missing = sorted(set(wanted) - products.keys())
+    if missing:
+        raise InvalidDataError(f"product(s) {', '.join(map(str, missing))} do not exist")
+
+    order = Order(
+        customer_id=data.customer_id, status="confirmed", total=Decimal(0), created_by=actor
+    )
+    total = Decimal(0)
+    for product_id in sorted(wanted):  # fixed order: no deadlocks between orders
+        product, quantity = products[product_id], wanted[product_id]
+        if not _take_stock(session, product_id, quantity):
+            session.refresh(product, ["stock"])
+            raise InsufficientStockError(
+                f"not enough stock for product {product.sku}: {quantity} ordered, "
+                f"{product.stock} available"
+            )
+        unit_price = Decimal(product.price).quantize(CENT)
+        line_total = (unit_price * quantity).quantize(CENT)
+        total += line_total
+        order.items.append(
+            OrderItem(
+                product_id=product_id,
+                quantity=quantity,
+                unit_price=unit_price,
+                line_total=line_total,
+            )
+        )
+    order.total = total.quantize(CENT)
+    session.add(order)
+    session.flush()
+    return order
+
+
+def _restore_stock(session: Session, order: Order) -> None:
+    for item in order.items:
+        session.execute(
+            update(Product)
+            .where(Product.id == item.product_id)
+            .values(stock=Product.stock + item.quantity)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def set_order_status(session: Session, order_id: int, status: str) -> Order:
+    order = get_or_404(session, Order, order_id, "order")
+    if order.status == status:
+        return order
+    if status == "cancelled":
+        _restore_stock(session, order)
+    else:  # re-confirm a cancelled order: take the stock again
+        for item in sorted(order.items, key=lambda i: i.product_id):
+            if not _take_stock(session, item.product_id, item.quantity):
+                raise InsufficientStockError(
+                    f"not enough stock for product {item.product_id} to confirm order {order_id}"
+                )
+    order.status = status
+    session.flush()
+    return order
+
+
+def delete_order(session: Session, order_id: int) -> None:
+    order = get_or_404(session, Order, order_id, "order")
+    if order.status == "confirmed":
+        _restore_stock(session, order)
+    session.delete(order)

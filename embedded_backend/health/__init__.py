@@ -1,0 +1,1 @@
+"""Health: /livez, /readyz, /health (draft-inadarei-api-health-check)."""

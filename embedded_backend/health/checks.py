@@ -1,0 +1,165 @@
+"""The individual health checks. Each returns (key, [component entries]).
+
+Statuses: ``pass``, ``warn``, ``fail``. The overall status is the worst one; a failed
+database or a failed *critical* router makes it ``fail``; a failed non-critical router,
+a nearly full disk or a stale backup make it ``warn``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from embedded_backend.db.circuit import CircuitOpenError
+from embedded_backend.state import AppState
+
+Entry = dict[str, Any]
+Check = tuple[str, list[Entry]]
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+async def database(state: AppState) -> Check:
+    entry: Entry = {
+        "componentId": state.db.dialect,
+        "componentType": "datastore",
+        "observedUnit": "ms",
+        "time": now_iso(),
+    }
+    if not state.db_status.migrated and state.db_status.last_error:
+        entry.update(
+            status="fail",
+            observedValue=None,
+            output=f"database not ready: {state.db_status.last_error}",
+        )
+        return "database:responseTime", [entry]
+    try:
+        with anyio.fail_after(state.settings.health_check_timeout_s):
+            latency = await anyio.to_thread.run_sync(state.db.ping, abandon_on_cancel=True)
+    except TimeoutError:
+        reason = f"no answer within {state.settings.health_check_timeout_s:g} s"
+        state.db_status.failed(reason)
+        entry.update(status="fail", observedValue=None, output=f"database {reason}")
+    except CircuitOpenError as exc:  # failing fast: no connection was attempted
+        reason = f"circuit open: {exc.last_error or 'repeated connection failures'}"
+        state.db_status.failed(reason)
+        entry.update(status="fail", observedValue=None, output=reason)
+        entry["retryAfter"] = int(exc.retry_after_header)
+    except Exception as exc:  # noqa: BLE001 - any failure of the probe is the answer
+        reason = _db_reason(exc)
+        state.db_status.failed(reason)
+        output = f"database unreachable: {reason}"
+        if not state.db.circuit.is_closed:  # this failure (or the probe's) opened it
+            output = f"circuit open: {reason}"
+        entry.update(status="fail", observedValue=None, output=output)
+    else:
+        state.db_status.reachable = True
+        entry.update(status="pass", observedValue=round(latency, 2))
+    return "database:responseTime", [entry]
+
+
+def _db_reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    return f"{type(orig).__name__}: {first}"[:300]
+
+
+def routers(state: AppState) -> Check:
+    entries: list[Entry] = []
+    for status in state.routers.statuses:
+        entry: Entry = {
+            "componentId": status.name,
+            "componentType": "component",
+            "status": "pass",
+            "prefix": status.spec.prefix,
+        }
+        if status.disabled:
+            entry.update(status="warn", output="disabled by an administrator")
+        elif status.state == "failed":
+            entry.update(
+                status="fail" if status.spec.critical else "warn",
+                output=f"{status.error_type}: {status.error_message}",
+                errorType=status.error_type,
+            )
+        entries.append(entry)
+    return "routers:loaded", entries
+
+
+def uptime(state: AppState) -> Check:
+    return "uptime", [
+        {
+            "componentType": "system",
+            "observedValue": round(state.uptime_s),
+            "observedUnit": "s",
+            "status": "pass",
+        }
+    ]
+
+
+def disk(state: AppState) -> Check:
+    usage = shutil.disk_usage(_existing(state.settings.home))
+    percent = usage.used / usage.total * 100 if usage.total else 0.0
+    status = "pass"
+    entry: Entry = {
+        "componentType": "system",
+        "observedValue": round(percent, 1),
+        "observedUnit": "percent",
+        "freeBytes": usage.free,
+    }
+    if percent >= state.settings.disk_fail_percent:
+        status = "fail"
+        entry["output"] = "the disk holding Vigia's data is full; free space now"
+    elif percent >= state.settings.disk_warn_percent:
+        status = "warn"
+        entry["output"] = "the disk holding Vigia's data is almost full"
+    entry["status"] = status
+    return "disk:utilization", [entry]
+
+
+def backup_age(state: AppState) -> Check:
+    folder = state.settings.paths.backups
+    newest = 0.0
+    if folder.is_dir():
+        for path in folder.glob("*.json"):  # each finished backup has a manifest
+            newest = max(newest, path.stat().st_mtime)
+    entry: Entry = {"componentType": "system", "observedUnit": "h"}
+    if not newest:
+        entry.update(status="pass", observedValue=None, output="no backup made yet")
+    else:
+        hours = (time.time() - newest) / 3600
+        entry["observedValue"] = round(hours, 1)
+        stale = hours > state.settings.backup_stale_hours
+        entry["status"] = "warn" if stale else "pass"
+        if stale:
+            entry["output"] = f"the newest backup is {hours / 24:.1f} days old; back up now"
+    return "backup:age", [entry]
+
+
+def _existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def cache(state: AppState) -> Check:
+    """``pass`` on the in-process cache or a reachable Redis; ``warn`` while falling back."""
+    front = state.cache
+    entry: Entry = {
+        "componentId": front.backend,
+        "componentType": "component",
+        "status": "warn" if front.degraded else "pass",
+        "time": now_iso(),
+    }
+    if front.degraded:
+        entry["output"] = (
+            "Redis unreachable, using in-process cache"
+            + (f" ({front.last_error})" if front.last_error else "")
+        )
+    return "cache:status", [entry]

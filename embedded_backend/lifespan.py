@@ -1,0 +1,108 @@
+"""Startup and shutdown of one app instance.
+
+Startup: load routers (each alone), connect to the database with bounded retry, migrate
+to head, create the first admin. If the database is still unreachable when the bound runs
+out, the server starts anyway, reports not-ready with the reason and keeps retrying in
+the background. Shutdown: stop background work, dispose of the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator
+
+import anyio
+from fastapi import FastAPI
+
+from embedded_backend.bootstrap import ensure_admin_user
+from embedded_backend.db.circuit import CircuitOpenError
+from embedded_backend.db.migrate import migrate_to_head
+from embedded_backend.errors import DatabaseError
+from embedded_backend.health.checks import _db_reason
+from embedded_backend.state import AppState, BackgroundService
+
+log = logging.getLogger(__name__)
+
+
+def _prepare_database(state: AppState) -> None:
+    """Ping, migrate, first admin. Raises on any failure (callers record it)."""
+    state.db.ping(gate=False)  # paced by its own retry loop; a success closes the circuit
+    state.db_status.reachable = True
+    state.db_status.revision = migrate_to_head(state.db.engine)
+    ensure_admin_user(state.db)
+    state.db_status.migrated = True
+    state.db_status.last_error = None
+
+
+async def _try_prepare(state: AppState) -> bool:
+    try:
+        await anyio.to_thread.run_sync(_prepare_database, state)
+    except CircuitOpenError as exc:  # failing fast; the breaker already logged why
+        state.db_status.failed(f"circuit open: {exc.last_error}")
+        return False
+    except DatabaseError as exc:
+        state.db_status.failed(str(exc))
+        log.error("database cannot be used: %s", exc)
+        return False
+    except Exception as exc:  # noqa: BLE001 - connection failures come in many types
+        state.db_status.failed(_db_reason(exc))
+        log.warning("database not ready (%s) at %s", state.db_status.last_error, state.db.url)
+        return False
+    return True
+
+
+async def connect_with_retry(state: AppState) -> bool:
+    deadline = time.monotonic() + state.settings.db_startup_retry_s
+    delay = 0.25
+    while True:
+        if await _try_prepare(state):
+            log.info("database ready at %s (schema %s)", state.db.url, state.db_status.revision)
+            return True
+        if state.stopping or time.monotonic() + delay > deadline:
+            return False
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 5.0)
+
+
+async def keep_retrying(state: AppState) -> None:
+    while not state.db_status.migrated:
+        await asyncio.sleep(state.settings.db_background_retry_s)
+        if await _try_prepare(state):
+            log.warning("database is reachable again; the backend is ready")
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    state: AppState = app.state.vigia
+    state.routers.load_all(app)
+    background: asyncio.Task[None] | None = None
+    if not await connect_with_retry(state):
+        log.error(
+            "database still not ready after %.0f s (%s); serving anyway as not-ready and "
+            "retrying every %.0f s",
+            state.settings.db_startup_retry_s,
+            state.db_status.last_error,
+            state.settings.db_background_retry_s,
+        )
+        background = asyncio.create_task(keep_retrying(state), name="vigia-db-retry")
+    state.startup_complete = True
+    log.info("backend started (%d routers)", len(state.routers.statuses))
+    started: list[BackgroundService] = []
+    try:
+        for service in state.services:  # background services (metrics sampler, ...)
+            await service.start()
+            started.append(service)
+        yield
+    finally:
+        state.stopping = True
+        for service in reversed(started):
+            await service.stop()
+        if background is not None:
+            background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await background
+        state.db.dispose()
+        log.info("backend stopped; database connections closed")

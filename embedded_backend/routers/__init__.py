@@ -1,0 +1,1 @@
+"""Router isolation: each router imported and mounted alone; failures answer 503."""

@@ -1,0 +1,42 @@
+"""Types shared by several resources."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+
+T = TypeVar("T")
+
+# Money: exact decimals with two places; written to JSON as a number.
+Money = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=12, decimal_places=2),
+    PlainSerializer(float, return_type=float, when_used="json"),
+]
+MoneyOut = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+
+# Free text: trimmed, not empty, bounded. Stored as typed (inert), escaped by JSON.
+# NUL is refused: PostgreSQL cannot store it in text columns (it would be a 5xx there).
+NO_NUL = r"^[^\x00]*$"
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
+]
+
+MAX_ID = 2**63 - 1
+
+
+class Input(BaseModel):
+    """Base of request bodies: unknown fields are errors, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int

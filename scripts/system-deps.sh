@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Debian packages the test suite uses, and the database services it talks to.
+# Installs only what is missing; without root it only reports what is missing.
+set -uo pipefail
+
+packages=()
+command -v pg_dump >/dev/null || packages+=(postgresql-client)
+command -v mariadb-dump >/dev/null || packages+=(mariadb-client)
+command -v wrk >/dev/null || packages+=(wrk)
+command -v promtool >/dev/null || packages+=(prometheus)
+
+if [ ${#packages[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing Debian packages: ${packages[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    (apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null 2>&1 &&
+        apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null; }) ||
+      echo "warning: could not install ${packages[*]}" >&2
+  else
+    echo "note: missing Debian packages (install them for the full suite): ${packages[*]}" >&2
+  fi
+fi
+
+# Services the tests connect to (127.0.0.1). Start any that is installed but stopped.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if ! port_open 5432 && command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+  echo "== starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+fi
+if ! port_open 3306 && [ -x /usr/sbin/mariadbd ]; then
+  echo "== starting MariaDB"
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
+fi
+if ! port_open 6379 && command -v redis-server >/dev/null; then
+  echo "== starting Redis"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no || true
+fi
+for _ in $(seq 1 30); do
+  port_open 5432 && port_open 3306 && break
+  sleep 1
+done
+exit 0
