@@ -158,8 +158,7 @@ def cache(state: AppState) -> Check:
         "time": now_iso(),
     }
     if front.degraded:
-        entry["output"] = (
-            "Redis unreachable, using in-process cache"
-            + (f" ({front.last_error})" if front.last_error else "")
+        entry["output"] = "Redis unreachable, using in-process cache" + (
+            f" ({front.last_error})" if front.last_error else ""
         )
     return "cache:status", [entry]
