@@ -1,9 +1,10 @@
 """Startup and shutdown of one app instance.
 
 Startup: load routers (each alone), connect to the database with bounded retry, migrate
-to head, create the first admin. If the database is still unreachable when the bound runs
-out, the server starts anyway, reports not-ready with the reason and keeps retrying in
-the background. Shutdown: stop background work, dispose of the engine.
+to head, create the first admin, audit the settings if they changed (settings_audit.py).
+If the database is still unreachable when the bound runs out, the server starts anyway,
+reports not-ready with the reason and keeps retrying in the background. Shutdown: stop
+background work, dispose of the engine.
 """
 
 from __future__ import annotations
@@ -22,17 +23,20 @@ from embedded_backend.db.circuit import CircuitOpenError
 from embedded_backend.db.migrate import migrate_to_head
 from embedded_backend.errors import DatabaseError
 from embedded_backend.health.checks import _db_reason
+from embedded_backend.settings_audit import record_settings
 from embedded_backend.state import AppState, BackgroundService
 
 log = logging.getLogger(__name__)
 
 
 def _prepare_database(state: AppState) -> None:
-    """Ping, migrate, first admin. Raises on any failure (callers record it)."""
+    """Ping, migrate, first admin, settings audit. Raises on any failure (callers record
+    it), except the settings audit, which only logs."""
     state.db.ping(gate=False)  # paced by its own retry loop; a success closes the circuit
     state.db_status.reachable = True
     state.db_status.revision = migrate_to_head(state.db.engine)
     ensure_admin_user(state.db)
+    record_settings(state.db, state.settings)
     state.db_status.migrated = True
     state.db_status.last_error = None
 

@@ -3,6 +3,10 @@
 Stock is decremented with a conditional ``UPDATE ... WHERE stock >= quantity``, so two
 orders racing for the last unit can never both succeed, on any of the three databases;
 a ``CHECK (stock >= 0)`` in the schema backs this up.
+
+Each change is audited in the same transaction (see erp/audit.py): ``order.create`` and
+``order.delete`` with the customer, the items (product, quantity), the status and the
+total; ``order.update`` with the status before and after.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from embedded_backend.db.models import Customer, Order, OrderItem, Product
+from embedded_backend.erp import audit
 from embedded_backend.erp.paging import get_or_404
 from embedded_backend.errors import InsufficientStockError, InvalidDataError
 from embedded_backend.schemas.orders import OrderCreate
 
-CENT = Decimal("0.01")
+CENT = audit.CENT
 
 
 def _take_stock(session: Session, product_id: int, quantity: int) -> bool:
@@ -33,7 +38,17 @@ def _take_stock(session: Session, product_id: int, quantity: int) -> bool:
     return cast(CursorResult[Any], result).rowcount == 1
 
 
-def create_order(session: Session, data: OrderCreate, actor: str | None) -> Order:
+def summary(order: Order) -> dict[str, Any]:
+    """What the audit log keeps of an order."""
+    return {
+        "customer_id": order.customer_id,
+        "status": order.status,
+        "total": audit.money(order.total),
+        "items": [{"product_id": i.product_id, "quantity": i.quantity} for i in order.items],
+    }
+
+
+def create_order(session: Session, data: OrderCreate, *, actor: str) -> Order:
     if session.get(Customer, data.customer_id) is None:
         raise InvalidDataError(f"customer {data.customer_id} does not exist")
     wanted: Counter[int] = Counter()
@@ -70,6 +85,7 @@ def create_order(session: Session, data: OrderCreate, actor: str | None) -> Orde
     order.total = total.quantize(CENT)
     session.add(order)
     session.flush()
+    audit.record_create(session, actor, "order.create", str(order.id), summary(order))
     return order
 
 
@@ -83,10 +99,11 @@ def _restore_stock(session: Session, order: Order) -> None:
         )
 
 
-def set_order_status(session: Session, order_id: int, status: str) -> Order:
+def set_order_status(session: Session, order_id: int, status: str, *, actor: str) -> Order:
     order = get_or_404(session, Order, order_id, "order")
     if order.status == status:
         return order
+    before = order.status
     if status == "cancelled":
         _restore_stock(session, order)
     else:  # re-confirm a cancelled order: take the stock again
@@ -97,11 +114,15 @@ def set_order_status(session: Session, order_id: int, status: str) -> Order:
                 )
     order.status = status
     session.flush()
+    audit.record_update(
+        session, actor, "order.update", str(order_id), {"status": before}, {"status": status}
+    )
     return order
 
 
-def delete_order(session: Session, order_id: int) -> None:
+def delete_order(session: Session, order_id: int, *, actor: str) -> None:
     order = get_or_404(session, Order, order_id, "order")
+    audit.record_delete(session, actor, "order.delete", str(order_id), summary(order))
     if order.status == "confirmed":
         _restore_stock(session, order)
     session.delete(order)

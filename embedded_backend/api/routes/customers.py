@@ -2,6 +2,7 @@
 
 ``GET /{id}`` is served from the cache (namespace ``customers``, keyed by id); every write
 invalidates the customer after its transaction (see embedded_backend/cache/front.py).
+Writes are audited by the caller's name in the same transaction (erp/customers.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from embedded_backend.api.deps import (
     AdminDep,
@@ -38,9 +40,11 @@ def list_customers(session: SessionDep, paging: PagingDep, _: CurrentUser) -> Pa
 
 @router.post("", response_model=CustomerOut, status_code=status.HTTP_201_CREATED)
 def create_customer(
-    data: CustomerCreate, db: DbDep, cache: CacheDep, _: CurrentUser
+    data: CustomerCreate, db: DbDep, cache: CacheDep, user: CurrentUser
 ) -> CustomerOut:
-    out = db.write(lambda s: CustomerOut.model_validate(customers.create_customer(s, data)))
+    out = db.write(
+        lambda s: CustomerOut.model_validate(customers.create_customer(s, data, actor=user.name))
+    )
     cache.invalidate(NS, out.id)
     return out
 
@@ -58,19 +62,22 @@ def get_customer(
 
 @router.patch("/{customer_id}", response_model=CustomerOut)
 def update_customer(
-    customer_id: ItemId, data: CustomerUpdate, db: DbDep, cache: CacheDep, _: CurrentUser
+    customer_id: ItemId, data: CustomerUpdate, db: DbDep, cache: CacheDep, user: CurrentUser
 ) -> CustomerOut:
-    try:
-        return db.write(
-            lambda s: CustomerOut.model_validate(customers.update_customer(s, customer_id, data))
+    def work(s: Session) -> CustomerOut:
+        return CustomerOut.model_validate(
+            customers.update_customer(s, customer_id, data, actor=user.name)
         )
+
+    try:
+        return db.write(work)
     finally:  # also on errors: a commit whose answer was lost may still have landed
         cache.invalidate(NS, customer_id)
 
 
 @router.delete("/{customer_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_customer(customer_id: ItemId, db: DbDep, cache: CacheDep, _: AdminDep) -> None:
+def delete_customer(customer_id: ItemId, db: DbDep, cache: CacheDep, admin: AdminDep) -> None:
     try:
-        db.write(lambda s: customers.delete_customer(s, customer_id))
+        db.write(lambda s: customers.delete_customer(s, customer_id, actor=admin.name))
     finally:
         cache.invalidate(NS, customer_id)

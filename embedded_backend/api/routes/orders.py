@@ -2,7 +2,8 @@
 
 Orders change products' stock (create, cancel, re-confirm, delete), so each write
 invalidates the cached products it touched, after its transaction (also when it raised:
-a commit whose answer was lost may still have landed).
+a commit whose answer was lost may still have landed). Writes are audited by the caller's
+name in the same transaction (erp/orders.py).
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ def list_orders(session: SessionDep, paging: PagingDep, _: CurrentUser) -> Page[
 @router.post("", response_model=OrderOut, status_code=status.HTTP_201_CREATED)
 def create_order(data: OrderCreate, db: DbDep, cache: CacheDep, user: CurrentUser) -> OrderOut:
     try:
-        return db.write(lambda s: OrderOut.model_validate(orders.create_order(s, data, user.name)))
+        return db.write(
+            lambda s: OrderOut.model_validate(orders.create_order(s, data, actor=user.name))
+        )
     finally:
         cache.invalidate(PRODUCTS, *sorted({item.product_id for item in data.items}))
 
@@ -50,13 +53,14 @@ def get_order(order_id: ItemId, session: SessionDep, _: CurrentUser) -> OrderOut
 
 @router.patch("/{order_id}", response_model=OrderOut)
 def update_order(
-    order_id: ItemId, data: OrderUpdate, db: DbDep, cache: CacheDep, _: CurrentUser
+    order_id: ItemId, data: OrderUpdate, db: DbDep, cache: CacheDep, user: CurrentUser
 ) -> OrderOut:
     touched: set[int] = set()
 
     def work(s: Session) -> OrderOut:
         touched.update(_product_ids(s, order_id))
-        return OrderOut.model_validate(orders.set_order_status(s, order_id, data.status))
+        order = orders.set_order_status(s, order_id, data.status, actor=user.name)
+        return OrderOut.model_validate(order)
 
     try:
         return db.write(work)
@@ -65,12 +69,12 @@ def update_order(
 
 
 @router.delete("/{order_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_order(order_id: ItemId, db: DbDep, cache: CacheDep, _: AdminDep) -> None:
+def delete_order(order_id: ItemId, db: DbDep, cache: CacheDep, admin: AdminDep) -> None:
     touched: set[int] = set()
 
     def work(s: Session) -> None:
         touched.update(_product_ids(s, order_id))
-        orders.delete_order(s, order_id)
+        orders.delete_order(s, order_id, actor=admin.name)
 
     try:
         db.write(work)

@@ -2,6 +2,7 @@
 
 ``GET /{id}`` is served from the cache (namespace ``products``, keyed by id); every write
 invalidates the product after its transaction (see embedded_backend/cache/front.py).
+Writes are audited by the caller's name in the same transaction (erp/products.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from embedded_backend.api.deps import (
     AdminDep,
@@ -37,8 +39,12 @@ def list_products(session: SessionDep, paging: PagingDep, _: CurrentUser) -> Pag
 
 
 @router.post("", response_model=ProductOut, status_code=status.HTTP_201_CREATED)
-def create_product(data: ProductCreate, db: DbDep, cache: CacheDep, _: CurrentUser) -> ProductOut:
-    out = db.write(lambda s: ProductOut.model_validate(products.create_product(s, data)))
+def create_product(
+    data: ProductCreate, db: DbDep, cache: CacheDep, user: CurrentUser
+) -> ProductOut:
+    out = db.write(
+        lambda s: ProductOut.model_validate(products.create_product(s, data, actor=user.name))
+    )
     cache.invalidate(NS, out.id)  # a cached 404 is never stored, but an id may be reused
     return out
 
@@ -56,19 +62,22 @@ def get_product(
 
 @router.patch("/{product_id}", response_model=ProductOut)
 def update_product(
-    product_id: ItemId, data: ProductUpdate, db: DbDep, cache: CacheDep, _: CurrentUser
+    product_id: ItemId, data: ProductUpdate, db: DbDep, cache: CacheDep, user: CurrentUser
 ) -> ProductOut:
-    try:
-        return db.write(
-            lambda s: ProductOut.model_validate(products.update_product(s, product_id, data))
+    def work(s: Session) -> ProductOut:
+        return ProductOut.model_validate(
+            products.update_product(s, product_id, data, actor=user.name)
         )
+
+    try:
+        return db.write(work)
     finally:  # also on errors: a commit whose answer was lost may still have landed
         cache.invalidate(NS, product_id)
 
 
 @router.delete("/{product_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_product(product_id: ItemId, db: DbDep, cache: CacheDep, _: AdminDep) -> None:
+def delete_product(product_id: ItemId, db: DbDep, cache: CacheDep, admin: AdminDep) -> None:
     try:
-        db.write(lambda s: products.delete_product(s, product_id))
+        db.write(lambda s: products.delete_product(s, product_id, actor=admin.name))
     finally:
         cache.invalidate(NS, product_id)

@@ -37,19 +37,19 @@ def db(make_settings: Callable[..., Settings]) -> Iterator[Database]:
 
 def _product(db: Database, sku: str, price: str, stock: int) -> int:
     data = ProductCreate(sku=sku, name=f"Produto {sku}", price=Decimal(price), stock=stock)
-    return db.write(lambda s: products.create_product(s, data).id)
+    return db.write(lambda s: products.create_product(s, data, actor="tester").id)
 
 
 def _customer(db: Database, document: str = "52998224725") -> int:
     data = CustomerCreate(name="Cliente", document=document)
-    return db.write(lambda s: customers.create_customer(s, data).id)
+    return db.write(lambda s: customers.create_customer(s, data, actor="tester").id)
 
 
 def _order(db: Database, customer_id: int, *lines: tuple[int, int]) -> Order:
     data = OrderCreate(
         customer_id=customer_id, items=[OrderItemIn(product_id=p, quantity=q) for p, q in lines]
     )
-    return db.write(lambda s: orders.create_order(s, data, "tester"))
+    return db.write(lambda s: orders.create_order(s, data, actor="tester"))
 
 
 def _stock(db: Database, product_id: int) -> int:
@@ -136,28 +136,30 @@ def test_cancel_confirm_delete_move_stock_exactly_once(db: Database) -> None:
     order = _order(db, cid, (p, 4))
     assert _stock(db, p) == 6
 
-    db.write(lambda s: orders.set_order_status(s, order.id, "cancelled"))
-    db.write(lambda s: orders.set_order_status(s, order.id, "cancelled"))
+    db.write(lambda s: orders.set_order_status(s, order.id, "cancelled", actor="tester"))
+    db.write(lambda s: orders.set_order_status(s, order.id, "cancelled", actor="tester"))
     assert _stock(db, p) == 10
-    db.write(lambda s: orders.set_order_status(s, order.id, "confirmed"))
-    db.write(lambda s: orders.set_order_status(s, order.id, "confirmed"))
+    db.write(lambda s: orders.set_order_status(s, order.id, "confirmed", actor="tester"))
+    db.write(lambda s: orders.set_order_status(s, order.id, "confirmed", actor="tester"))
     assert _stock(db, p) == 6
 
-    db.write(lambda s: products.update_product(s, p, ProductUpdate(stock=2)))
-    db.write(lambda s: orders.set_order_status(s, order.id, "cancelled"))
+    db.write(lambda s: products.update_product(s, p, ProductUpdate(stock=2), actor="tester"))
+    db.write(lambda s: orders.set_order_status(s, order.id, "cancelled", actor="tester"))
     assert _stock(db, p) == 6
-    db.write(lambda s: products.update_product(s, p, ProductUpdate(stock=3)))
+    db.write(lambda s: products.update_product(s, p, ProductUpdate(stock=3), actor="tester"))
     with pytest.raises(InsufficientStockError):  # needs 4
-        db.write(lambda s: orders.set_order_status(s, order.id, "confirmed"))
+        db.write(lambda s: orders.set_order_status(s, order.id, "confirmed", actor="tester"))
     assert _stock(db, p) == 3
     with db.read_session() as s:
         assert s.get(Order, order.id).status == "cancelled"  # type: ignore[union-attr]
 
-    db.write(lambda s: orders.delete_order(s, order.id))  # cancelled: stock not touched
+    db.write(
+        lambda s: orders.delete_order(s, order.id, actor="tester")
+    )  # cancelled: stock not touched
     assert _stock(db, p) == 3
     assert _count(db, Order) == 0 and _count(db, OrderItem) == 0
     with pytest.raises(NotFoundError):
-        db.write(lambda s: orders.delete_order(s, order.id))
+        db.write(lambda s: orders.delete_order(s, order.id, actor="tester"))
 
 
 def test_products_in_orders_cannot_be_deleted(db: Database) -> None:
@@ -165,9 +167,9 @@ def test_products_in_orders_cannot_be_deleted(db: Database) -> None:
     p = _product(db, "P", "3.00", 10)
     _order(db, cid, (p, 1))
     with pytest.raises(ConflictError):
-        db.write(lambda s: products.delete_product(s, p))
+        db.write(lambda s: products.delete_product(s, p, actor="tester"))
     with pytest.raises(ConflictError):
-        db.write(lambda s: customers.delete_customer(s, cid))
+        db.write(lambda s: customers.delete_customer(s, cid, actor="tester"))
     assert _stock(db, p) == 9
 
 

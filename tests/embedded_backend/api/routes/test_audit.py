@@ -1,5 +1,9 @@
 """GET /api/v1/admin/audit: logins and admin actions are recorded, filters work, and the
-table never holds a password or a token."""
+table never holds a password or a token.
+
+Every backend start here also records ``settings.initial`` (embedded_backend/settings_audit.py),
+so each test's log starts with two rows: the first-run admin and the settings snapshot.
+ERP changes are covered in test_erp_audit.py."""
 
 from __future__ import annotations
 
@@ -10,7 +14,12 @@ import httpx
 from sqlalchemy import select
 
 from embedded_backend.db.models import AuditLog
-from tests.embedded_backend.api.support import assert_problem, make_user
+from tests.embedded_backend.api.support import (
+    assert_problem,
+    make_customer,
+    make_product,
+    make_user,
+)
 from tests.helpers.live import ADMIN_TOKEN, SECRET_KEY, LiveServer
 
 URL = "/api/v1/admin/audit"
@@ -74,9 +83,39 @@ def test_logins_and_admin_actions_are_recorded(server: LiveServer) -> None:
         assert isinstance(items, list)
         assert items[0]["detail"] == {"client": "127.0.0.1"}
         assert all(i["request_id"] for i in items)
-        assert body["total"] == 7  # plus the first-run admin's creation
+        assert body["total"] == 8  # plus the first-run admin's creation and settings.initial
+
+    # ERP changes by the user and by the admin token are recorded too, and equally clean.
+    with server.client(token=token) as lia:
+        product = make_product(lia, price="10.00", stock=3)
+        assert lia.patch(f"/api/v1/products/{product['id']}", json={"price": "11.00"}).is_success
+        customer = make_customer(lia, email="lia@example.com")
+        r = lia.patch(f"/api/v1/customers/{customer['id']}", json={"phone": "11 5555-0101"})
+        assert r.is_success
+        order = lia.post(
+            "/api/v1/orders",
+            json={
+                "customer_id": customer["id"],
+                "items": [{"product_id": product["id"], "quantity": 1}],
+            },
+        )
+        assert order.status_code == 201, order.text
+        r = lia.patch(f"/api/v1/orders/{order.json()['id']}", json={"status": "cancelled"})
+        assert r.is_success
+    with server.client() as admin:
+        assert admin.delete(f"/api/v1/orders/{order.json()['id']}").status_code == 204
+        assert admin.delete(f"/api/v1/products/{product['id']}").status_code == 204
+        assert admin.delete(f"/api/v1/customers/{customer['id']}").status_code == 204
+        erp = _audit(admin, limit=200)
+    erp_actions = {a for _, a, _ in _actions(erp)}
+    assert {
+        f"{kind}.{verb}"
+        for kind in ("product", "customer", "order")
+        for verb in ("create", "update", "delete")
+    } <= erp_actions
 
     text = _table_text(server)
+    assert "settings.initial" in text  # the settings snapshot is part of what is checked
     for secret in (PASSWORD, "errada-", token, ADMIN_TOKEN, SECRET_KEY, "$argon2"):
         assert secret not in text, secret
 
@@ -85,7 +124,7 @@ def test_filters_and_paging(server: LiveServer) -> None:
     _events(server)
     with server.client() as admin:
         everything = _audit(admin)
-        assert everything["total"] == 7
+        assert everything["total"] == 8
 
         by_admin = _audit(admin, actor="admin-token")
         assert by_admin["total"] == 3
@@ -109,7 +148,7 @@ def test_filters_and_paging(server: LiveServer) -> None:
 
         # Paging keeps the total.
         page = _audit(admin, limit=2, offset=2)
-        assert page["total"] == 7
+        assert page["total"] == 8
         assert _actions(page) == _actions(everything)[2:4]
 
         # Time filters: since inclusive, until exclusive; naive times are UTC.
@@ -153,3 +192,5 @@ def test_restart_is_recorded(sqlite_server: LiveServer) -> None:
         assert _actions(_audit(admin, action="backend.restart")) == [
             ("admin-token", "backend.restart", None)
         ]
+        # The same settings after the restart: the snapshot of the first start still holds.
+        assert _actions(_audit(admin, action="settings.*")) == [("vigia", "settings.initial", None)]
