@@ -8,6 +8,7 @@ command -v pg_dump >/dev/null || packages+=(postgresql-client)
 command -v mariadb-dump >/dev/null || packages+=(mariadb-client)
 command -v wrk >/dev/null || packages+=(wrk)
 command -v promtool >/dev/null || packages+=(prometheus)
+command -v sqlite3 >/dev/null || packages+=(sqlite3)  # tests/perf/bench_backup.py baseline
 
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

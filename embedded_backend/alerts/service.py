@@ -15,6 +15,7 @@ import psutil
 from embedded_backend.alerts.manager import AlertManager
 from embedded_backend.alerts.rules import Thresholds
 from embedded_backend.alerts.snapshot import Snapshot, backup_age_hours, disk_free_percent
+from embedded_backend.backup.folder import backup_folder
 from embedded_backend.observability.collectors import pool_snapshot
 from embedded_backend.observability.hub import Observability, _sum
 
@@ -53,7 +54,7 @@ class AlertService:
             pool_utilization=pool.utilization if pool.capacity else None,
             disk_free_percent=disk_free_percent(settings.home),
             memory_percent=psutil.virtual_memory().percent,
-            backup_age_hours=backup_age_hours(settings.paths.backups),
+            backup_age_hours=backup_age_hours(backup_folder(settings)),
         )
 
     async def tick(self) -> None:

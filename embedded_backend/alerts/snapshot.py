@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import shutil
-import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+
+from embedded_backend.backup.listing import newest_backup
 
 
 @dataclass(frozen=True)
@@ -34,12 +36,9 @@ def disk_free_percent(home: Path) -> float | None:
 
 
 def backup_age_hours(backups: Path) -> float | None:
-    """Hours since the newest backup manifest was written; ``None`` without backups."""
-    newest = 0.0
-    try:
-        if backups.is_dir():
-            for manifest in backups.glob("*.json"):  # each finished backup has a manifest
-                newest = max(newest, manifest.stat().st_mtime)
-    except OSError:
+    """Hours since the newest complete, verified backup in ``backups`` was taken;
+    ``None`` without one (damaged or unfinished backups do not count)."""
+    newest = newest_backup(backups)
+    if newest is None:
         return None
-    return (time.time() - newest) / 3600 if newest else None
+    return max((datetime.now(UTC) - newest.created_at).total_seconds(), 0.0) / 3600

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from embedded_backend import __version__
-from embedded_backend.cli import check, serve, status, users
+from embedded_backend.cli import backup, check, serve, status, users
 from embedded_backend.errors import Error
 
 
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_parser(sub)
     status.add_parser(sub)
     users.add_parser(sub)
+    backup.add_parser(sub)
     tray = sub.add_parser("tray", help="tray app (the default command)")
     tray.set_defaults(handler=_tray)
     return parser

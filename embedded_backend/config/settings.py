@@ -166,6 +166,11 @@ class Settings(BaseSettings):
     cache_redis_retry_s: float = Field(default=5.0, gt=0)  # Redis ping/recovery period
     cache_key_prefix: str | None = None  # Redis key prefix; default vigia:<hash of home>:
 
+    # Backups (see embedded_backend/backup/)
+    backup_dir: Path | None = None  # None = $VIGIA_HOME/backups; relative = inside home
+    backup_keep_daily: int = Field(default=14, ge=0, le=10_000)  # newest of each of N days
+    backup_keep_weekly: int = Field(default=8, ge=0, le=10_000)  # newest of each of M weeks
+
     # Auth
     jwt_expire_minutes: int = Field(default=480, ge=1)
     auth_cache_s: float = Field(default=10.0, ge=0)

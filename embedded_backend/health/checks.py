@@ -8,13 +8,14 @@ a nearly full disk or a stale backup make it ``warn``.
 from __future__ import annotations
 
 import shutil
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import anyio
 
+from embedded_backend.backup.folder import backup_folder
+from embedded_backend.backup.listing import newest_backup
 from embedded_backend.db.circuit import CircuitOpenError
 from embedded_backend.state import AppState
 
@@ -124,16 +125,14 @@ def disk(state: AppState) -> Check:
 
 
 def backup_age(state: AppState) -> Check:
-    folder = state.settings.paths.backups
-    newest = 0.0
-    if folder.is_dir():
-        for path in folder.glob("*.json"):  # each finished backup has a manifest
-            newest = max(newest, path.stat().st_mtime)
+    """Age of the newest complete, verified backup (a damaged or unfinished one does not
+    count; see :mod:`embedded_backend.backup.listing`)."""
+    newest = newest_backup(backup_folder(state.settings))
     entry: Entry = {"componentType": "system", "observedUnit": "h"}
-    if not newest:
+    if newest is None:
         entry.update(status="pass", observedValue=None, output="no backup made yet")
     else:
-        hours = (time.time() - newest) / 3600
+        hours = max((datetime.now(UTC) - newest.created_at).total_seconds(), 0.0) / 3600
         entry["observedValue"] = round(hours, 1)
         stale = hours > state.settings.backup_stale_hours
         entry["status"] = "warn" if stale else "pass"

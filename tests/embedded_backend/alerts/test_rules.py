@@ -3,8 +3,6 @@ off when its threshold is 0, and a message that says what to do."""
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ from embedded_backend.alerts import rules
 from embedded_backend.alerts.rules import RULES, Thresholds
 from embedded_backend.alerts.snapshot import Snapshot, backup_age_hours, disk_free_percent
 from embedded_backend.config import load_settings
+from tests.embedded_backend.backup.factory import aged_backup
 
 T = Thresholds()
 
@@ -123,8 +122,8 @@ def test_snapshot_readers(tmp_path: Path) -> None:
     backups = tmp_path / "backups"
     assert backup_age_hours(backups) is None
     backups.mkdir()
-    manifest = backups / "b1.json"
-    manifest.write_text("{}")
-    os.utime(manifest, (time.time() - 5 * 3600, time.time() - 5 * 3600))
+    (backups / "b1.json").write_text("{}")  # not a backup: does not count
+    assert backup_age_hours(backups) is None
+    aged_backup(backups, hours=5)
     age = backup_age_hours(backups)
     assert age is not None and 4.9 < age < 5.1

@@ -107,14 +107,10 @@ def test_answers_are_cached_briefly(make_settings: Callable[..., Settings]) -> N
 
 
 def test_stale_backup_warns(make_settings: Callable[..., Settings], home: Path) -> None:
-    import os
-    import time
+    from tests.embedded_backend.backup.factory import aged_backup
 
     with live_server(make_settings(health_cache_s=0)) as live:
-        manifest = home / "backups" / "vigia-old.json"
-        manifest.write_text("{}")
-        three_days_ago = time.time() - 3 * 86400
-        os.utime(manifest, (three_days_ago, three_days_ago))
+        aged_backup(home / "backups", hours=3 * 24)
         doc = httpx.get(f"{live.url}/health").json()
         assert doc["status"] == "warn"
         entry = doc["checks"]["backup:age"][0]

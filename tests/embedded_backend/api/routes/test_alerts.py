@@ -4,7 +4,6 @@ backup-age rules fire on this machine, and only administrators may call."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -14,6 +13,7 @@ import pytest
 
 from embedded_backend.config import Settings
 from tests.embedded_backend.api.support import assert_problem, make_user
+from tests.embedded_backend.backup.factory import aged_backup
 from tests.helpers.live import LiveServer, live_server
 
 URL = "/api/v1/monitoring/alerts"
@@ -111,10 +111,7 @@ def test_disk_and_backup_age_rules_fire_on_this_machine(
     )
     backups = settings.paths.backups
     backups.mkdir(parents=True, exist_ok=True)
-    manifest = backups / "vigia-old.json"
-    manifest.write_text("{}", encoding="utf-8")
-    old = time.time() - 10 * 3600
-    os.utime(manifest, (old, old))
+    aged_backup(backups, hours=10)
     with live_server(settings) as live, live.client() as c:
         body = _wait_for(c, lambda b: bool(_active(b, "disk_free") and _active(b, "backup_age")))
         [disk] = _active(body, "disk_free")
@@ -123,6 +120,6 @@ def test_disk_and_backup_age_rules_fire_on_this_machine(
         assert backup["severity"] == "error" and 9.9 <= backup["value"] <= 10.5
         assert "Back up now" in backup["message"]
 
-        manifest.touch()  # a fresh backup: the alert resolves by itself
+        aged_backup(backups, hours=0)  # a fresh backup: the alert resolves by itself
         body = _wait_for(c, lambda b: not _active(b, "backup_age"))
         assert [a["resolved_by"] for a in body["recent"] if a["rule"] == "backup_age"] == ["auto"]
