@@ -29,6 +29,7 @@ from embedded_backend.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from embedded_backend.schemas.problems import Problem, ValidationProblem
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,49 @@ _DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (AuthenticationError, 401),
     (PermissionDeniedError, 403),
 )
+
+
+# -- documentation: how these answers appear in the OpenAPI document --------------------
+
+PROBLEM_MODELS: tuple[type[Problem], ...] = (Problem, ValidationProblem)
+_DESCRIPTIONS: dict[int, str] = {
+    400: "Bad request: unknown Host, or a body that is not UTF-8",
+    401: "Not authenticated: no bearer token, or an invalid or expired one",
+    403: "Not allowed for this account (the operation is for administrators)",
+    404: "Not found: nothing with this identifier",
+    409: "Conflict: the change clashes with existing data or with the record's state",
+    413: "Request body too large",
+    422: "Invalid request: see 'errors'",
+    429: "Too many requests: try again after Retry-After seconds",
+    503: (
+        "Unavailable: the database cannot be reached, or this service failed to start or "
+        "was turned off; try again after Retry-After seconds"
+    ),
+}
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
+
+
+def problem_response(status: int) -> dict[str, Any]:
+    """The OpenAPI response object of a problem answer with this status. Its schema is a
+    ``#/components/schemas`` reference: the document must carry :data:`PROBLEM_MODELS`
+    (``api/openapi.py`` adds them)."""
+    model = ValidationProblem if status == 422 else Problem
+    response: dict[str, Any] = {
+        "description": _DESCRIPTIONS.get(status) or HTTPStatus(status).phrase,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+    }
+    if status in (429, 503):
+        response["headers"] = _RETRY_AFTER
+    return response
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """For a route's ``responses=``: answers only that route gives (the shared ones are
+    added to every operation by ``api/openapi.py``)."""
+    return {status: problem_response(status) for status in statuses}
+
+
+# -- answers ------------------------------------------------------------------------
 
 
 def problem_body(

@@ -5,14 +5,36 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 T = TypeVar("T")
 
-# Money: exact decimals with two places; written to JSON as a number.
+# Money: exact decimals with two places; written to JSON as a number. Its request schema
+# is written out: pydantic's own says "any number >= 0, or any string", while only 12
+# digits with at most 2 decimals are accepted (multipleOf 0.01 would be exact in JSON
+# Schema but fails float arithmetic in common validators, so it is said in words).
+MONEY_MAX = Decimal("9999999999.99")
 Money = Annotated[
     Decimal,
     Field(ge=0, max_digits=12, decimal_places=2),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": float(MONEY_MAX)},
+                {"type": "string", "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$"},
+            ],
+            "description": "at most 2 decimal places, up to 9999999999.99",
+            "examples": [18.9, "18.90"],
+        },
+        mode="validation",
+    ),
     PlainSerializer(float, return_type=float, when_used="json"),
 ]
 MoneyOut = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]

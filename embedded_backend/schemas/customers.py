@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, EmailStr, StringConstraints
+from pydantic import AfterValidator, ConfigDict, EmailStr, StringConstraints
 
 from embedded_backend.erp.documents import InvalidDocument, normalize_document
 from embedded_backend.schemas.common import Input, Name, Output
@@ -30,6 +30,19 @@ Phone = Annotated[
 
 
 class CustomerCreate(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Maria Souza",
+                    "document": "529.982.247-25",
+                    "email": "maria@example.com",
+                    "phone": "+55 11 91234-5678",
+                }
+            ]
+        }
+    )
+
     name: Name
     document: Document
     email: EmailStr | None = None

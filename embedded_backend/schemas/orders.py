@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from embedded_backend.schemas.common import MAX_ID, Input, MoneyOut, Output
 
@@ -16,6 +16,12 @@ class OrderItemIn(Input):
 
 
 class OrderCreate(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"customer_id": 1, "items": [{"product_id": 1, "quantity": 2}]}]
+        }
+    )
+
     customer_id: RecordId
     items: Annotated[list[OrderItemIn], Field(min_length=1, max_length=200)]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from embedded_backend.schemas.common import NO_NUL, Input, Money, MoneyOut, Name, Output
 
@@ -14,6 +14,14 @@ Stock = Annotated[int, Field(ge=0, le=1_000_000_000)]
 
 
 class ProductCreate(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"sku": "CAFE-500G", "name": "Café torrado 500 g", "price": 18.9, "stock": 40}
+            ]
+        }
+    )
+
     sku: Sku
     name: Name
     price: Money

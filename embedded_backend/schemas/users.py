@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import StringConstraints
+from pydantic import ConfigDict, StringConstraints
 
 from embedded_backend.schemas.common import Input, Output
 
@@ -16,6 +16,12 @@ Role = Literal["admin", "staff"]
 
 
 class UserCreate(Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"username": "balcao1", "password": "troque-esta-senha", "role": "staff"}]
+        }
+    )
+
     username: Username
     password: Password
     role: Role = "staff"

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
 from embedded_backend.api.deps import StateDep
+from embedded_backend.api.problems import problem_responses
 from embedded_backend.erp import audit, users
 from embedded_backend.errors import AuthenticationError
 from embedded_backend.schemas.users import Token
@@ -33,7 +34,7 @@ router = APIRouter(tags=["auth"])
 MAX_USERNAME_KEY = 200
 
 
-@router.post("/token", response_model=Token)
+@router.post("/token", response_model=Token, responses=problem_responses(401, 429))
 def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], state: StateDep, request: Request
 ) -> Token:

@@ -19,7 +19,7 @@ from embedded_backend.api.deps import AdminDep, CurrentUser, ObservabilityDep
 from embedded_backend.api.routes.alerts import router as alerts_router
 from embedded_backend.api.routes.cache import router as cache_router
 from embedded_backend.errors import NotFoundError
-from embedded_backend.health.routes import HEALTH_JSON
+from embedded_backend.health.routes import HEALTH_JSON, HEALTH_RESPONSES, HealthResponse
 from embedded_backend.observability.hub import KEY_METRICS
 
 router = APIRouter(tags=["monitoring"])
@@ -34,12 +34,12 @@ def _health_response(doc: dict[str, Any]) -> Response:
     return Response(json.dumps(doc), status_code=code, media_type=HEALTH_JSON, headers=headers)
 
 
-@router.get("/health")
+@router.get("/health", response_class=HealthResponse, responses=HEALTH_RESPONSES)
 async def health(hub: ObservabilityDep, _: CurrentUser) -> Response:
     return _health_response(await hub.health.report())
 
 
-@router.get("/health/detailed")
+@router.get("/health/detailed", response_class=HealthResponse, responses=HEALTH_RESPONSES)
 async def health_detailed(hub: ObservabilityDep, _: AdminDep) -> Response:
     return _health_response(await hub.detailed_health())
 
