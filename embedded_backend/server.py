@@ -46,7 +46,12 @@ class ServerRunner:
         self._thread: threading.Thread | None = None
         self._error: str | None = None
         self._lock = threading.RLock()
+        # Called from the server thread when it ends: None after a requested stop, else why.
         self.on_exit: Callable[[str | None], None] | None = None
+        # When set (by a supervisor), the admin API's restart is handed to it instead of
+        # being done here: called with the actor's name from a request thread; True =
+        # the restart was accepted.
+        self.on_restart_request: Callable[[str], bool] | None = None
 
     # -- queries ---------------------------------------------------------------
     @property
@@ -166,6 +171,9 @@ class ServerRunner:
             return self.start()
 
     def _request_restart(self, actor: str) -> bool:
+        handler = self.on_restart_request
+        if handler is not None:
+            return handler(actor)
         threading.Thread(
             target=self._restart_quietly,
             args=(f"requested by {actor}",),
