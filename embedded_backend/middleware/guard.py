@@ -2,11 +2,16 @@
 
 It also makes sure every request has a well-formed ``X-Request-ID`` before the
 correlation-ID middleware runs, so the ID in an emergency 500 matches the logs.
+
+It runs on every request, so the common cases are kept cheap: one scan of the request
+headers, no copy of them when the client sent a valid ID, and a new ID made straight from
+128 random bits (the same form as ``uuid.uuid4().hex``, for about an eighth of its cost).
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import re
 import uuid
 
@@ -19,15 +24,32 @@ log = logging.getLogger(__name__)
 
 HEADER = b"x-request-id"
 _VALID = re.compile(rb"[0-9a-f]{32}")
+_VARIANT_RFC_4122 = frozenset(b"89ab")  # the 17th hex digit of an RFC 4122 UUID
 
 
 def _valid_uuid4_hex(raw: bytes) -> bool:
-    if not _VALID.fullmatch(raw):
-        try:
-            return uuid.UUID(raw.decode("latin-1")).version == 4
-        except ValueError:
-            return False
-    return uuid.UUID(hex=raw.decode()).version == 4
+    if _VALID.fullmatch(raw):
+        # What ``uuid.UUID(hex=raw).version == 4`` checks, without building the UUID.
+        return raw[12] == ord("4") and raw[16] in _VARIANT_RFC_4122
+    try:
+        return uuid.UUID(raw.decode("latin-1")).version == 4
+    except ValueError:
+        return False
+
+
+_VERSION_VARIANT_MASK = ~(0xF000 << 64 | 0xC000 << 48)
+_VERSION_4_RFC_4122 = 0x4000 << 64 | 0x8000 << 48
+
+
+def new_request_id() -> str:
+    """A random UUID4 as 32 lowercase hex digits, like ``uuid.uuid4().hex``.
+
+    The bits come from ``random``, not ``os.urandom``: a request ID only ties log lines
+    together and is no secret (clients may send their own), and the system call for
+    urandom costs more than everything else this function does.
+    """
+    bits = random.getrandbits(128) & _VERSION_VARIANT_MASK | _VERSION_4_RFC_4122
+    return bits.to_bytes(16).hex()
 
 
 class GuardMiddleware:
@@ -63,13 +85,16 @@ class GuardMiddleware:
 
     @staticmethod
     def _ensure_request_id(scope: Scope) -> str:
-        headers = [(k, v) for k, v in scope["headers"] if k != HEADER]
-        given: list[bytes] = [v for k, v in scope["headers"] if k == HEADER]
-        if given and _valid_uuid4_hex(given[0]):
-            return given[0].decode("latin-1")
-        request_id = uuid.uuid4().hex
-        headers.append((HEADER, request_id.encode()))
-        scope["headers"] = headers
+        """The client's ID if it is a UUID4; else a new one, which replaces it in the scope."""
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        for name, value in headers:
+            if name == HEADER:
+                if _valid_uuid4_hex(value):
+                    return value.decode("latin-1")
+                headers = [(k, v) for k, v in headers if k != HEADER]
+                break
+        request_id = new_request_id()
+        scope["headers"] = [*headers, (HEADER, request_id.encode())]
         return request_id
 
     @staticmethod

@@ -17,6 +17,8 @@ ALWAYS: tuple[tuple[bytes, bytes], ...] = (
 )
 NO_STORE = (b"cache-control", b"no-store")
 API_PREFIX = "/api/"
+_API_EXTRA = (*ALWAYS, NO_STORE)
+_OURS = frozenset(name for name, _ in _API_EXTRA)
 
 
 class SecurityHeadersMiddleware:
@@ -27,13 +29,13 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = (*ALWAYS, NO_STORE) if scope["path"].startswith(API_PREFIX) else ALWAYS
+        extra = _API_EXTRA if scope["path"].startswith(API_PREFIX) else ALWAYS
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(h for h in extra if h[0] not in present)
+                present = {low for name, _ in headers if (low := name.lower()) in _OURS}
+                headers += [h for h in extra if h[0] not in present] if present else extra
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -1,20 +1,27 @@
 """A bare FastAPI app doing the same work as Vigia's benchmarked endpoints.
 
 It is the baseline of ``bench_backend.py``: same uvicorn (uvloop + httptools, access log
-off), same SQLite file settings (WAL, ``synchronous`` FULL unless told otherwise,
-``busy_timeout``, ``foreign_keys=ON``, writes in ``BEGIN IMMEDIATE`` queued behind one
-in-process lock), the same SQLAlchemy tables (``embedded_backend.db.models``), a JWT
-check with PyJWT plus a user lookup for every authenticated call, and an order endpoint
-that takes stock with a conditional ``UPDATE`` and inserts the order and its items in one
-transaction. What it does NOT have is everything Vigia adds around that: request-ID
-guard, correlation-ID middleware, router gate, problem+json handlers, lifespan work,
-logging to a JSON file, retries with tenacity.
+off), the same database settings as Vigia, the same SQLAlchemy tables
+(``embedded_backend.db.models``), a JWT check with PyJWT plus a user lookup for every
+authenticated call, and an order endpoint that takes stock with a conditional ``UPDATE``
+and inserts the order and its items in one transaction. What it does NOT have is
+everything Vigia adds around that: request-ID guard, correlation-ID middleware, router
+gate, problem+json handlers, lifespan work, logging to a JSON file, retries with tenacity,
+metrics, protection layers, the read cache.
+
+The database settings follow Vigia's engine (``embedded_backend/db/engine.py``):
+
+- SQLite: WAL, ``synchronous`` FULL unless told otherwise, ``busy_timeout``,
+  ``foreign_keys=ON``, writes in ``BEGIN IMMEDIATE`` queued behind one in-process lock;
+- PostgreSQL (psycopg 3): ``pool_pre_ping``, the same pool size, overflow, timeout and
+  recycle time, no write lock (PostgreSQL's row locks do that job, as in Vigia).
 
 Configured by environment (the benchmark sets these):
 
-- ``BARE_DB``: path of the SQLite file (tables are created if missing)
+- ``BARE_DATABASE_URL``: a SQLAlchemy URL, ``sqlite:///path`` or
+  ``postgresql+psycopg://user@host:port/db`` (tables are created if missing)
 - ``BARE_SECRET_KEY``: HS256 key for the JWTs
-- ``BARE_SQLITE_SYNCHRONOUS``: ``FULL`` (default) or ``NORMAL``
+- ``BARE_SQLITE_SYNCHRONOUS``: ``FULL`` (default) or ``NORMAL``; SQLite only
 
 Run: ``uvicorn tests.perf.bare_app:app --port N --no-access-log``.
 """
@@ -25,7 +32,7 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -33,47 +40,58 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, FastAPI, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
-from sqlalchemy import create_engine, event, select, update
+from sqlalchemy import Engine, create_engine, event, make_url, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from embedded_backend.db.models import Base, Customer, Order, OrderItem, Product, User
 
-DB_PATH = os.environ.get("BARE_DB", "bare.db")
+DATABASE_URL = os.environ.get("BARE_DATABASE_URL", "sqlite:///bare.db")
 SECRET_KEY = os.environ.get("BARE_SECRET_KEY", "bare-secret-key-for-the-benchmark-only")
 SYNCHRONOUS = os.environ.get("BARE_SQLITE_SYNCHRONOUS", "FULL").upper()
 if SYNCHRONOUS not in ("FULL", "NORMAL"):
     raise SystemExit(f"BARE_SQLITE_SYNCHRONOUS must be FULL or NORMAL, not {SYNCHRONOUS!r}")
-
-engine = create_engine(
-    f"sqlite:///{DB_PATH}",
-    pool_size=10,
-    max_overflow=10,
-    pool_timeout=10,
-    connect_args={"check_same_thread": False, "timeout": 5.0},
-)
+POOL = {"pool_size": 10, "max_overflow": 10, "pool_timeout": 10}  # Vigia's defaults
 
 
-@event.listens_for(engine, "connect")
-def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout = 5000")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    cursor.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.close()
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, **POOL, connect_args={"check_same_thread": False, "timeout": 5.0})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('begin', 'DEFERRED')}")
+
+    return engine
 
 
-@event.listens_for(engine, "begin")
-def _on_begin(conn: Any) -> None:
-    conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('begin', 'DEFERRED')}")
+def _postgresql_engine(url: str) -> Engine:
+    return create_engine(
+        url,
+        **POOL,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={"connect_timeout": 5, "application_name": "bare"},
+    )
 
 
+IS_SQLITE = make_url(DATABASE_URL).get_backend_name() == "sqlite"
+engine = _sqlite_engine(DATABASE_URL) if IS_SQLITE else _postgresql_engine(DATABASE_URL)
 Base.metadata.create_all(engine)
 
 ReadSession = sessionmaker(engine, expire_on_commit=False)
-WriteSession = sessionmaker(engine.execution_options(begin="IMMEDIATE"), expire_on_commit=False)
-WRITE_LOCK = threading.Lock()
+WriteSession = sessionmaker(
+    engine.execution_options(begin="IMMEDIATE") if IS_SQLITE else engine, expire_on_commit=False
+)
+WRITE_LOCK: AbstractContextManager[Any] = threading.Lock() if IS_SQLITE else nullcontext()
 CENT = Decimal("0.01")
 
 app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
