@@ -7,7 +7,9 @@ from fastapi import FastAPI
 
 from embedded_backend import __version__
 from embedded_backend.alerts.service import AlertService
+from embedded_backend.api.openapi import VigiaAPI
 from embedded_backend.api.problems import install_problem_handlers
+from embedded_backend.backup.schedule import BackupScheduler
 from embedded_backend.cache import build_cache
 from embedded_backend.config import Settings
 from embedded_backend.db.database import Database
@@ -43,7 +45,8 @@ def create_app(settings: Settings, secrets: Secrets | None = None) -> FastAPI:
         cache=build_cache(settings),
     )
     docs = settings.docs_enabled
-    app = FastAPI(
+    # VigiaAPI: FastAPI whose OpenAPI document also describes the problem+json answers.
+    app = VigiaAPI(
         title="Vigia ERP backend",
         version=__version__,
         lifespan=lifespan,
@@ -66,14 +69,21 @@ def create_app(settings: Settings, secrets: Secrets | None = None) -> FastAPI:
     alerts = AlertService(observability)
     app.state.alerts = alerts.manager
     state.services.append(alerts)
+    # Daily backup at backup_time, and at startup if today's was missed (backup/schedule.py).
+    backup_schedule = BackupScheduler(settings, state.db)
+    app.state.backup_schedule = backup_schedule
+    state.services.append(backup_schedule)
     app.include_router(metrics_router)
     # Added innermost first: the guard ends up outermost.
     app.add_middleware(RouterGateMiddleware, registry=state.routers)
     # Protection: host check, security headers, CORS, body limit, rate limits, gzip; inside
     # the correlation ID so their refusals carry X-Request-ID (order: middleware/protection.py).
     add_protection(app, state)
-    # GuardMiddleware (outside) already replaced a missing or malformed ID: no re-validation.
-    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID", validator=None)
+    # GuardMiddleware (outside) already replaced a missing or malformed ID: no re-validation,
+    # and no transformer (the library's default is an identity function called per request).
+    app.add_middleware(
+        CorrelationIdMiddleware, header_name="X-Request-ID", validator=None, transformer=None
+    )
     app.add_middleware(GuardMiddleware)
     # Observability: keep this the last middleware added (outermost), so the metrics see
     # the status the client got, including the gate's 503s and the guard's 500s.

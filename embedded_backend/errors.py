@@ -6,6 +6,8 @@ The tree (everything derives from :class:`Error`)::
     ├── ConfigError           settings or vigia.toml cannot be used
     ├── DatabaseError
     │   ├── DatabaseUnavailable   cannot connect / circuit open
+    │   │   └── MaintenanceError  a restore is running: writes (or, during the swap,
+    │   │                         all database work) refused for now (503 + Retry-After)
     │   └── UnsupportedDatabase   URL or path we refuse (network path for WAL, ...)
     ├── ServerStartError      the HTTP server could not start
     │   └── PortInUseError
@@ -38,6 +40,19 @@ class DatabaseError(Error):
 
 class DatabaseUnavailable(DatabaseError):
     """The database cannot be reached right now."""
+
+
+class MaintenanceError(DatabaseUnavailable):
+    """The database is in maintenance (a backup is being restored); see db/gate.py.
+
+    The message is plain words safe to show to a client; ``retry_after_s`` is the wait
+    to suggest (``Retry-After``); ``write`` tells whether a write was refused.
+    """
+
+    def __init__(self, message: str, retry_after_s: int, *, write: bool) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+        self.write = write
 
 
 class UnsupportedDatabase(DatabaseError):

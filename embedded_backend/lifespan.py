@@ -1,8 +1,9 @@
 """Startup and shutdown of one app instance.
 
 Startup: load routers (each alone), connect to the database with bounded retry, migrate
-to head, create the first admin, audit the settings if they changed (settings_audit.py).
-If the database is still unreachable when the bound runs out, the server starts anyway,
+to head (an existing schema is backed up first: backup/automatic.py), create the first
+admin, audit the settings if they changed (settings_audit.py). If the database is still
+unreachable (or that backup fails) when the bound runs out, the server starts anyway,
 reports not-ready with the reason and keeps retrying in the background. Shutdown: stop
 background work, dispose of the engine.
 """
@@ -18,9 +19,9 @@ from collections.abc import AsyncIterator
 import anyio
 from fastapi import FastAPI
 
+from embedded_backend.backup.automatic import migrate_with_backup
 from embedded_backend.bootstrap import ensure_admin_user
 from embedded_backend.db.circuit import CircuitOpenError
-from embedded_backend.db.migrate import migrate_to_head
 from embedded_backend.errors import DatabaseError
 from embedded_backend.health.checks import _db_reason
 from embedded_backend.settings_audit import record_settings
@@ -30,11 +31,12 @@ log = logging.getLogger(__name__)
 
 
 def _prepare_database(state: AppState) -> None:
-    """Ping, migrate, first admin, settings audit. Raises on any failure (callers record
-    it), except the settings audit, which only logs."""
+    """Ping, migrate (an upgrade backs up first; a failed backup = no migration), first
+    admin, settings audit. Raises on any failure (callers record it), except the settings
+    audit, which only logs."""
     state.db.ping(gate=False)  # paced by its own retry loop; a success closes the circuit
     state.db_status.reachable = True
-    state.db_status.revision = migrate_to_head(state.db.engine)
+    state.db_status.revision = migrate_with_backup(state.settings, state.db)
     ensure_admin_user(state.db)
     record_settings(state.db, state.settings)
     state.db_status.migrated = True

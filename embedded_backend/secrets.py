@@ -25,6 +25,9 @@ SERVICE = "vigia"
 ADMIN_TOKEN = "admin_token"  # noqa: S105
 SECRET_KEY = "secret_key"  # noqa: S105
 ADMIN_PASSWORD = "admin_password"  # noqa: S105
+# The password of a database URL kept without one (read by Settings; set by the tray's
+# settings dialog). Not generated: it is the database server's.
+DATABASE_PASSWORD = "database_password"  # noqa: S105
 
 
 class Keyring:

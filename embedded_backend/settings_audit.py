@@ -13,8 +13,8 @@ very first start records ``settings.initial`` with ``{"settings": {...}}``. An u
 restart writes nothing. This costs one small query per start, and a failure is logged
 as a warning and never stops the start.
 
-What is recorded is the explicit list :data:`AUDITED` plus the two URLs, never the whole
-settings object, so a secret added later cannot leak in by default:
+What is recorded is the explicit list :data:`AUDITED` plus the two URLs and the backup
+folder, never the whole settings object, so a secret added later cannot leak in by default:
 
 - left out as secrets: ``admin_token``, ``secret_key``;
 - the database and Redis URLs are recorded with any password masked (``***``), in the
@@ -65,6 +65,12 @@ AUDITED: tuple[str, ...] = (
     "db_write_attempts",
     "db_circuit_failures",
     "db_circuit_reset_s",
+    # backups
+    "backup_keep_daily",
+    "backup_keep_weekly",
+    "backup_schedule_enabled",
+    "backup_time",
+    "backup_startup_delay_s",
     # health and observability
     "health_cache_s",
     "health_check_timeout_s",
@@ -125,6 +131,7 @@ def snapshot(settings: Settings) -> dict[str, Any]:
     values: dict[str, Any] = {name: getattr(settings, name) for name in AUDITED}
     values["database_url"] = redacted_url(settings.effective_database_url)
     values["redis_url"] = redacted_url(settings.redis_url)
+    values["backup_dir"] = None if settings.backup_dir is None else str(settings.backup_dir)
     # Through JSON and back: the stored snapshot compares equal (lists, not tuples).
     loaded: dict[str, Any] = json.loads(json.dumps(values, sort_keys=True))
     return loaded

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
+from embedded_backend.backup.jobs import JobManager
 from embedded_backend.cache import CacheFront
 from embedded_backend.config import Settings
 from embedded_backend.db.database import Database
+from embedded_backend.db.gate import Maintenance
 from embedded_backend.principals import PrincipalCache
 from embedded_backend.routers.registry import RouterRegistry
 from embedded_backend.secrets import Secrets
@@ -58,6 +60,18 @@ class AppState:
     # Background services the lifespan starts after startup and stops before the engine
     # is disposed (in reverse order), e.g. the metrics sampler.
     services: list[BackgroundService] = field(default_factory=list)
+    # Backup jobs of the admin API (create, verify, restore) in worker threads.
+    backup_jobs: JobManager = field(default_factory=JobManager)
+
+    def __post_init__(self) -> None:
+        # First in the list, so stopped last: shutdown waits for a running restore
+        # before the engine is disposed.
+        self.services.insert(0, self.backup_jobs)
+
+    @property
+    def maintenance(self) -> Maintenance | None:
+        """Set while a backup is being restored (writes refused; see db/gate.py)."""
+        return self.db.gate.maintenance
 
     @property
     def uptime_s(self) -> float:

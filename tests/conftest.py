@@ -55,6 +55,9 @@ def make_settings(home: Path) -> Callable[..., Settings]:
             # Tests send far more than 100 requests a minute as one token; the protection
             # tests turn the limit on explicitly.
             "rate_limit_per_minute": 0,
+            # A daily backup firing mid-test would race other tests' assertions; the
+            # schedule's own tests turn it on.
+            "backup_schedule_enabled": False,
         }
         values.update(overrides)
         return load_settings(**values)

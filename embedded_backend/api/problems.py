@@ -26,6 +26,7 @@ from embedded_backend.errors import (
     DatabaseUnavailable,
     DomainError,
     InvalidDataError,
+    MaintenanceError,
     NotFoundError,
     PermissionDeniedError,
 )
@@ -58,8 +59,8 @@ _DESCRIPTIONS: dict[int, str] = {
     422: "Invalid request: see 'errors'",
     429: "Too many requests: try again after Retry-After seconds",
     503: (
-        "Unavailable: the database cannot be reached, or this service failed to start or "
-        "was turned off; try again after Retry-After seconds"
+        "Unavailable: the database cannot be reached, a backup is being restored, or this "
+        "service failed to start or was turned off; try again after Retry-After seconds"
     ),
 }
 _RETRY_AFTER = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
@@ -185,6 +186,19 @@ def _unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
+def _maintenance(request: Request, exc: Exception) -> Response:
+    """A restore is running (db/gate.py): the message is plain words meant for the client."""
+    assert isinstance(exc, MaintenanceError)
+    log.info("maintenance: refused %s %s", request.method, request.url.path)
+    return problem(
+        503,
+        "Maintenance",
+        str(exc),
+        headers={"Retry-After": str(exc.retry_after_s)},
+        maintenance=True,
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Known errors become problem+json here; anything else is caught by GuardMiddleware
     (which sits outside the request-ID middleware, so it can still set the header)."""
@@ -192,4 +206,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(DatabaseUnavailable, _unavailable)
+    app.add_exception_handler(MaintenanceError, _maintenance)  # the more specific one wins
     app.add_exception_handler(DBAPIError, _database_error)

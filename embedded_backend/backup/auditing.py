@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from embedded_backend.config import Settings
 from embedded_backend.db.database import Database
-from embedded_backend.db.migrate import current_revision
 from embedded_backend.db.urls import parse_database_url, sqlite_file
 from embedded_backend.erp import audit
 from embedded_backend.errors import Error
@@ -30,7 +30,11 @@ def record_action(
     """Write one audit row through an open :class:`Database`; False (and a log line)
     when the database cannot take it."""
     try:
-        if current_revision(db.engine) is None:
+        # Through a session, not the bare engine: sessions pass the maintenance gate, so
+        # an audit never opens the database in the middle of a restore's swap.
+        with db.read_session() as session:
+            has_schema = inspect(session.connection()).has_table("alembic_version")
+        if not has_schema:
             log.info("audit of %s skipped: the database has no schema yet", action)
             return False
 

@@ -9,8 +9,12 @@ as one line and the API can translate them)::
     ├── BackupFolderError    the backup folder cannot be created or written
     │   └── DiskFullError    not enough free space (nothing half-written is left behind)
     ├── ToolMissing          pg_dump / pg_restore / mariadb-dump / mariadb not installed
-    └── BackupFailed         the copy or dump itself failed, or the copy did not check out
-        └── ScratchUnavailable   no scratch database can be made for a test restore
+    ├── BackupFailed         the copy or dump itself failed, or the copy did not check out
+    │   ├── ScratchUnavailable   no scratch database can be made for a test restore
+    │   └── RestoreFailed        a restore stopped half-way (the message says what state
+    │                            the live database is in; it is untouched unless it says so)
+    └── RestoreRefused       a restore refused before changing anything (bad backup, newer
+                             schema, another kind of database, another program using it)
 
 Messages are plain words that say what to do; they never contain a password.
 """
@@ -51,3 +55,12 @@ class BackupFailed(BackupError):
 class ScratchUnavailable(BackupFailed):
     """The server refused a scratch database (no right to create databases): the test
     restore could not run. Says nothing about the backup itself."""
+
+
+class RestoreFailed(BackupFailed):
+    """A restore could not be completed; the message says whether the live database was
+    changed (normally not: every step that can fail comes before the swap)."""
+
+
+class RestoreRefused(BackupError):
+    """A restore refused before anything was changed; the live database is untouched."""

@@ -1,6 +1,7 @@
-"""``vigia backup create | list [--json] | verify ID | prune``: works with the server
-running or stopped. Every action is logged and, when the database can take it, audited
-(actor ``cli``)."""
+"""``vigia backup create | list [--json] | verify ID | restore ID [--yes] | prune``: works
+with the server running or stopped (``restore`` asks a running backend to do it:
+cli/backup_restore.py). Every action is logged and, when the database can take it,
+audited (actor ``cli``)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from embedded_backend.backup import (
     verify_backup,
 )
 from embedded_backend.backup.folder import format_size
+from embedded_backend.cli import backup_restore
 from embedded_backend.cli.common import settings_from, setup_logging
 from embedded_backend.config import Settings
 
@@ -30,7 +32,7 @@ DEFAULT_WAIT_S = 10.0
 
 
 def add_parser(sub: Any) -> None:
-    parser = sub.add_parser("backup", help="make, list, verify and prune backups")
+    parser = sub.add_parser("backup", help="make, list, verify, restore and prune backups")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     create = actions.add_parser("create", help="back up the database now")
@@ -60,6 +62,8 @@ def add_parser(sub: Any) -> None:
     )
     verify.add_argument("--json", action="store_true", help="machine-readable output")
     verify.set_defaults(handler=run_verify)
+
+    backup_restore.add_parser(actions)
 
     prune = actions.add_parser("prune", help="delete old backups (retention)")
     prune.add_argument("--keep-daily", type=int, metavar="N", help="default: backup_keep_daily")

@@ -11,9 +11,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from embedded_backend.backup.automatic import migrate_with_backup
 from embedded_backend.cli.common import settings_from, setup_logging
 from embedded_backend.db.database import Database
-from embedded_backend.db.migrate import migrate_to_head
 from embedded_backend.db.models import User
 from embedded_backend.erp import audit
 from embedded_backend.erp import users as users_service
@@ -46,7 +46,7 @@ def _database(args: argparse.Namespace) -> Database:
     setup_logging(settings, console=False)
     settings.paths.ensure()
     db = Database(settings)
-    migrate_to_head(db.engine)
+    migrate_with_backup(settings, db)  # an upgraded schema is backed up first
     return db
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -26,7 +28,7 @@ from embedded_backend.errors import ConfigError
 from embedded_backend.paths import Paths, default_home
 
 # Settings that must never be read from vigia.toml (a plain file).
-SECRET_FIELDS = frozenset({"admin_token", "secret_key"})
+SECRET_FIELDS = frozenset({"admin_token", "secret_key", "database_password"})
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -98,6 +100,9 @@ class Settings(BaseSettings):
 
     home: Path = Field(default_factory=default_home)
     database_url: str | None = None
+    # The password of database_url when the URL has a user but no password: from
+    # VIGIA_DATABASE_PASSWORD, else the keyring (service "vigia", "database_password").
+    database_password: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8002, ge=0, le=65535)
     routers: str = ""
@@ -170,6 +175,11 @@ class Settings(BaseSettings):
     backup_dir: Path | None = None  # None = $VIGIA_HOME/backups; relative = inside home
     backup_keep_daily: int = Field(default=14, ge=0, le=10_000)  # newest of each of N days
     backup_keep_weekly: int = Field(default=8, ge=0, le=10_000)  # newest of each of M weeks
+    # The daily backup (embedded_backend/backup/schedule.py): at backup_time, the machine's
+    # local time; at startup, after backup_startup_delay_s, if today's was missed.
+    backup_schedule_enabled: bool = True
+    backup_time: str = "12:30"  # HH:MM, 24-hour clock
+    backup_startup_delay_s: float = Field(default=120.0, ge=0, le=86_400)
 
     # Auth
     jwt_expire_minutes: int = Field(default=480, ge=1)
@@ -205,6 +215,18 @@ class Settings(BaseSettings):
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("backup_time", mode="before")
+    @classmethod
+    def _time_of_day(cls, value: Any) -> Any:
+        if isinstance(value, time):  # vigia.toml: backup_time = 12:30:00 (a TOML time)
+            value = value.strftime("%H:%M:%S")
+        if not isinstance(value, str):
+            return value  # pydantic says it is not a string
+        match = re.fullmatch(r"\s*([01]?\d|2[0-3]):([0-5]\d)(:00)?\s*", value)
+        if match is None:
+            raise ValueError(f"'{value}': give a time of day as HH:MM, e.g. 12:30 or 23:05")
+        return f"{int(match[1]):02d}:{match[2]}"
+
     @field_validator("home", mode="after")
     @classmethod
     def _absolute_home(cls, value: Path) -> Path:
@@ -214,9 +236,25 @@ class Settings(BaseSettings):
     def paths(self) -> Paths:
         return Paths(self.home)
 
+    @model_validator(mode="after")
+    def _database_password_from_keyring(self) -> Settings:
+        if self.database_password is None and _url_needs_password(self.database_url):
+            from embedded_backend.secrets import DATABASE_PASSWORD, Keyring
+
+            stored = Keyring().get(DATABASE_PASSWORD)
+            if stored:
+                self.database_password = SecretStr(stored)
+        return self
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
+            if self.database_password is not None and _url_needs_password(self.database_url):
+                from sqlalchemy.engine import make_url
+
+                url = make_url(self.database_url)
+                password = self.database_password.get_secret_value()
+                return url.set(password=password).render_as_string(hide_password=False)
             return self.database_url
         return f"sqlite:///{self.paths.database}"
 
@@ -232,6 +270,20 @@ class Settings(BaseSettings):
         home = init_settings().get("home") or env_settings().get("home") or default_home()
         toml = _TomlSource(settings_cls, Path(home).expanduser() / "vigia.toml")
         return (init_settings, env_settings, toml)
+
+
+def _url_needs_password(raw: str | None) -> bool:
+    """A server URL with a user name and no password (the password is kept elsewhere)."""
+    if not raw or "@" not in raw:
+        return False
+    from sqlalchemy.engine import make_url  # only for server URLs: SQLAlchemy is heavy
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        return False  # reported where the URL is used (db/urls.py)
+    return bool(url.username) and url.password is None and url.get_backend_name() != "sqlite"
 
 
 def load_settings(**overrides: Any) -> Settings:

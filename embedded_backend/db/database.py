@@ -1,4 +1,9 @@
-"""The ``Database`` object: sessions for reads, retried transactions for writes."""
+"""The ``Database`` object: sessions for reads, retried transactions for writes.
+
+Every session passes the maintenance gate (db/gate.py): during a restore, writes are
+refused with :class:`~embedded_backend.errors.MaintenanceError` (503 + Retry-After), and
+during the swap itself every new session is, while the open ones are waited for.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from tenacity import (
 from embedded_backend.config import Settings
 from embedded_backend.db.circuit import CircuitBreaker, attach
 from embedded_backend.db.engine import BEGIN_OPTION, create_db_engine, describe, is_sqlite
+from embedded_backend.db.gate import DatabaseGate, gated_session_class
 from embedded_backend.db.retry import is_lock_conflict
 
 log = logging.getLogger(__name__)
@@ -41,8 +47,14 @@ class Database:
         write_engine = self.engine
         if self.is_sqlite:
             write_engine = self.engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
-        self._read = sessionmaker(self.engine, expire_on_commit=False)
-        self._write = sessionmaker(write_engine, expire_on_commit=False)
+        # Maintenance mode (a restore); every session holds a place in it while open.
+        self.gate = DatabaseGate()
+        self._read = sessionmaker(
+            self.engine, class_=gated_session_class(self.gate, write=False), expire_on_commit=False
+        )
+        self._write = sessionmaker(
+            write_engine, class_=gated_session_class(self.gate, write=True), expire_on_commit=False
+        )
         # SQLite has one writer at a time; queue this process's writers here instead
         # of letting them spin in SQLite's busy handler.
         self._write_lock: threading.Lock | None = threading.Lock() if self.is_sqlite else None
@@ -116,10 +128,14 @@ class Database:
         """
         if gate:
             self.circuit.before_call()
-        started = time.perf_counter()
-        with self.engine.connect() as conn:
-            conn.execute(text("SELECT 1")).scalar_one()
-        return (time.perf_counter() - started) * 1000.0
+        self.gate.enter(write=False)
+        try:
+            started = time.perf_counter()
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1")).scalar_one()
+            return (time.perf_counter() - started) * 1000.0
+        finally:
+            self.gate.leave(write=False)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -142,3 +142,6 @@ class AuditLog(Base):
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     request_id: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
+
+    # Migration 0002: the settings audit's "newest settings.* row" is one index seek.
+    __table_args__ = (Index("ix_audit_log_action_id", "action", "id"),)

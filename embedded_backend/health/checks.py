@@ -3,6 +3,11 @@
 Statuses: ``pass``, ``warn``, ``fail``. The overall status is the worst one; a failed
 database or a failed *critical* router makes it ``fail``; a failed non-critical router,
 a nearly full disk or a stale backup make it ``warn``.
+
+While a backup is restored (maintenance, db/gate.py) the database check says so: ``warn``
+"restoring backup <id>: ..." while reads work (writes answer 503), and ``fail`` without
+touching the database during the swap itself (a few seconds at most), so /readyz is 503
+exactly while nothing can be served.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import anyio
 from embedded_backend.backup.folder import backup_folder
 from embedded_backend.backup.listing import newest_backup
 from embedded_backend.db.circuit import CircuitOpenError
+from embedded_backend.errors import MaintenanceError
 from embedded_backend.state import AppState
 
 Entry = dict[str, Any]
@@ -41,9 +47,21 @@ async def database(state: AppState) -> Check:
             output=f"database not ready: {state.db_status.last_error}",
         )
         return "database:responseTime", [entry]
+    maintenance = state.maintenance
+    if maintenance is not None and maintenance.phase == "swapping":
+        entry.update(
+            status="fail",
+            observedValue=None,
+            output=f"{maintenance.reason}: the database is being replaced",
+            maintenance=maintenance.as_dict(),
+        )
+        return "database:responseTime", [entry]
     try:
         with anyio.fail_after(state.settings.health_check_timeout_s):
             latency = await anyio.to_thread.run_sync(state.db.ping, abandon_on_cancel=True)
+    except MaintenanceError as exc:  # the swap began meanwhile: not a database failure
+        entry.update(status="fail", observedValue=None, output=str(exc))
+        entry["retryAfter"] = exc.retry_after_s
     except TimeoutError:
         reason = f"no answer within {state.settings.health_check_timeout_s:g} s"
         state.db_status.failed(reason)
@@ -63,6 +81,13 @@ async def database(state: AppState) -> Check:
     else:
         state.db_status.reachable = True
         entry.update(status="pass", observedValue=round(latency, 2))
+        maintenance = state.maintenance
+        if maintenance is not None:
+            entry.update(
+                status="warn",
+                output=f"{maintenance.reason}: changes are paused, reading works",
+                maintenance=maintenance.as_dict(),
+            )
     return "database:responseTime", [entry]
 
 

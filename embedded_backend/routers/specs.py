@@ -49,6 +49,8 @@ BUILTIN: tuple[RouterSpec, ...] = (
     RouterSpec("products", f"{_API}.products:router", "/api/v1/products", builtin=True),
     RouterSpec("orders", f"{_API}.orders:router", "/api/v1/orders", builtin=True),
     RouterSpec("admin", f"{_API}.admin:router", "/api/v1/admin", critical=True, builtin=True),
+    # Mounted under admin's prefix, but loaded (and failing, or disabled) on its own.
+    RouterSpec("backups", f"{_API}.backups:router", "/api/v1/admin/backups", builtin=True),
     RouterSpec("monitoring", f"{_API}.monitoring:router", "/api/v1/monitoring", builtin=True),
 )
 

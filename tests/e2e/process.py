@@ -34,6 +34,7 @@ def base_env(home: Path, **extra: str) -> dict[str, str]:
             "VIGIA_ADMIN_TOKEN": ADMIN_TOKEN,
             "VIGIA_SECRET_KEY": SECRET_KEY,
             "VIGIA_PORT_RETRY_S": "0",
+            "VIGIA_BACKUP_SCHEDULE_ENABLED": "false",  # no daily backup racing a test
             "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
             "PYTHONPATH": os.pathsep.join([str(FIXTURES), str(REPO)]),
             "PYTHONUNBUFFERED": "1",

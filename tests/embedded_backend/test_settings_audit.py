@@ -52,7 +52,7 @@ def test_snapshot_is_an_explicit_list_without_secrets(
     assert snap["redis_url"] == "redis://:***@cache:6379/0"
 
     assert set(AUDITED) <= Settings.model_fields.keys()  # no typo hides a setting
-    assert set(snap) == {*AUDITED, "database_url", "redis_url"}
+    assert set(snap) == {*AUDITED, "database_url", "redis_url", "backup_dir"}
     assert not SECRET_FIELDS & snap.keys()
     assert "home" not in snap
     assert snap["cache_ttl_s"] == 30.0 and snap["trusted_hosts"] == []

@@ -1,4 +1,4 @@
-"""/api/v1/admin: routers on/off, restart, audit log (administrators only)."""
+"""/api/v1/admin: routers on/off, restart, audit log, logs (administrators only)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, status
 
 from embedded_backend.api.deps import AdminDep, DbDep, PagingDep, SessionDep, StateDep
+from embedded_backend.api.routes.logs import router as logs_router
 from embedded_backend.erp import audit
 from embedded_backend.errors import ConflictError, NotFoundError
 
@@ -86,3 +87,7 @@ def list_audit(
         ],
         "total": total,
     }
+
+
+# The log tail lives in its own module (api/routes/logs.py), under this prefix.
+router.include_router(logs_router)

@@ -158,7 +158,7 @@ def test_broken_extra_router_fails(
     code, out = check(capsys)
     assert code == 1
     routers = line(out, "routers")
-    assert routers.startswith("[FAIL] routers: 1 of 9 routers cannot be imported: whatsapp (")
+    assert routers.startswith("[FAIL] routers: 1 of 10 routers cannot be imported: whatsapp (")
     assert "cliente" not in routers
     assert "-> fix or remove those modules (they answer 503 until then)" in routers
 

@@ -35,7 +35,7 @@ def test_human_summary_from_the_published_run_file(
     assert code == 0
     first = out.splitlines()[0]
     assert first.startswith(f"Vigia at {sqlite_server.url}: pass (version {__version__})")
-    assert " ms - 7/7 routers" in first
+    assert " ms - 8/8 routers" in first
 
 
 def test_json_is_the_health_document(

@@ -56,6 +56,7 @@ def test_each_failure_kind_is_recorded_and_isolated(
         "products",
         "orders",
         "admin",
+        "backups",
         "monitoring",
         "cliente",
     ]
@@ -69,7 +70,7 @@ def test_each_failure_kind_is_recorded_and_isolated(
     assert "its prefix /api/v1/whatsapp answers 503" in failure[0].getMessage()
     assert failure[0].exc_info is not None and failure[0].exc_info[0].__name__ == error_type
     summary = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
-    assert "routers loaded: 8 of 9 (failed: whatsapp)" in summary
+    assert "routers loaded: 9 of 10 (failed: whatsapp)" in summary
 
 
 def test_a_critical_builtin_replaced_by_a_broken_module(modules: RouterModules) -> None:

@@ -7,13 +7,25 @@ import pytest
 from embedded_backend.errors import ConfigError
 from embedded_backend.routers.specs import BUILTIN, RouterSpec, parse_router_specs, resolve_specs
 
-BUILTIN_NAMES = ["auth", "users", "customers", "products", "orders", "admin", "monitoring"]
+BUILTIN_NAMES = [
+    "auth",
+    "users",
+    "customers",
+    "products",
+    "orders",
+    "admin",
+    "backups",
+    "monitoring",
+]
 
 
 def test_empty_means_the_builtins() -> None:
     specs = resolve_specs("")
     assert [s.name for s in specs] == BUILTIN_NAMES
-    assert all(s.builtin and s.prefix == f"/api/v1/{s.name}" for s in specs)
+    assert all(s.builtin for s in specs)
+    prefixes = {s.name: s.prefix for s in specs}
+    assert prefixes.pop("backups") == "/api/v1/admin/backups"  # nested in admin's
+    assert all(prefix == f"/api/v1/{name}" for name, prefix in prefixes.items())
     assert {s.name for s in specs if s.critical} == {"auth", "admin"}
     assert resolve_specs(" , ,") == specs
 

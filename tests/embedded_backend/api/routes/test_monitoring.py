@@ -90,7 +90,7 @@ def test_current_metrics(sqlite_server: LiveServer) -> None:
     assert values["http_requests_in_progress"] == 1  # this very request
     assert values["db_queries_total"] > 0 and values["db_errors_total"] == 0
     assert values["http_p95_ms"] is not None and values["http_p95_ms"] > 0
-    assert values["routers_up"] == 7 and values["routers_down"] == 0
+    assert values["routers_up"] == 8 and values["routers_down"] == 0
     assert values["process_rss_bytes"] > 1_000_000 and values["health_score"] == 100
 
 
