@@ -39,3 +39,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e "$spec"
   touch "$stamp"
 fi
+
+# The tray's translations (.ts -> .qm) are build outputs: compile the ones that changed.
+case ",$extras," in
+  *,desktop,*) bash scripts/translations.sh ;;
+esac

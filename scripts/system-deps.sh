@@ -10,6 +10,30 @@ command -v wrk >/dev/null || packages+=(wrk)
 command -v promtool >/dev/null || packages+=(prometheus)
 command -v sqlite3 >/dev/null || packages+=(sqlite3)  # tests/perf/bench_backup.py baseline
 
+# The tray app (Qt's xcb platform plugin) and its end-to-end tests (tests/e2e/test_tray.py):
+# a virtual X display, a system tray, a notification daemon, a D-Bus session bus, and the
+# tools that look at them (window tree, clicks and keys, screenshots).
+command -v Xvfb >/dev/null || packages+=(xvfb)
+command -v trayer >/dev/null || packages+=(trayer)
+command -v dunst >/dev/null || packages+=(dunst)
+command -v dbus-daemon >/dev/null && command -v dbus-monitor >/dev/null || packages+=(dbus)
+command -v dbus-launch >/dev/null || packages+=(dbus-x11)
+command -v xdotool >/dev/null || packages+=(xdotool)
+command -v xwininfo >/dev/null && command -v xprop >/dev/null || packages+=(x11-utils)
+command -v import >/dev/null || packages+=(imagemagick)
+if command -v dpkg >/dev/null; then
+  for lib in libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1 libxcb-icccm4 libxcb-image0 \
+             libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 \
+             libx11-xcb1 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core; do
+    dpkg -s "$lib" >/dev/null 2>&1 || packages+=("$lib")
+  done
+fi
+
+# Packaging (tests/frozen): makensis compiles the Windows installer script; a Secret
+# Service (gnome-keyring) proves the frozen app finds its keyring backends.
+command -v makensis >/dev/null || packages+=(nsis)
+command -v gnome-keyring-daemon >/dev/null || packages+=(gnome-keyring)
+
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "== installing Debian packages: ${packages[*]}"

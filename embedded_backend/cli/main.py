@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from embedded_backend import __version__
-from embedded_backend.cli import backup, check, serve, status, users
+from embedded_backend.cli import backup, check, diagnostics, serve, status, tray, users
 from embedded_backend.errors import Error
 
 
@@ -23,26 +23,15 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_parser(sub)
     users.add_parser(sub)
     backup.add_parser(sub)
-    tray = sub.add_parser("tray", help="tray app (the default command)")
-    tray.set_defaults(handler=_tray)
+    diagnostics.add_parser(sub)
+    tray.add_parser(sub)
     return parser
-
-
-def _tray(args: argparse.Namespace) -> int:
-    # The tray app (desktop/) is not part of this build yet: run the backend instead.
-    print(
-        "vigia: the tray app is not available in this build; running 'vigia serve' "
-        "(Ctrl+C to stop)",
-        file=sys.stderr,
-    )
-    args.host = args.port = None
-    return serve.run(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = getattr(args, "handler", _tray)
+    handler = getattr(args, "handler", tray.run)
     try:
         code: int = handler(args)
     except Error as exc:

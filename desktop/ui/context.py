@@ -1,0 +1,26 @@
+"""What every window of the tray gets: one :class:`UiContext`.
+
+Windows take ``ctx`` (and an optional parent) and nothing else; they reach the backend
+through ``ctx.client`` (blocking: call it off the GUI thread, see :mod:`desktop.ui.tasks`)
+and the supervisor, poller, alert center and history through ``ctx.monitor``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from desktop.core.admin_client import AdminClient
+from desktop.core.monitor import Monitor
+from embedded_backend.config import Settings
+
+
+@dataclass
+class UiContext:
+    monitor: Monitor  # desktop.core.monitor
+    client: AdminClient  # desktop.core.admin_client
+    settings: Settings | None  # embedded_backend Settings; None in remote mode
+    home: Path  # VIGIA_HOME of this tray (history, desktop config)
+    remote: bool
+    translate: Callable[[str], str]  # for non-QObject strings (core alerts)
