@@ -17,6 +17,9 @@ missing, when they are not installed.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import hashlib
 import os
 import re
 import shutil
@@ -46,10 +49,15 @@ SCREEN = "1280x800x24"
 REPO = Path(__file__).resolve().parents[2]
 
 
+# Read when the tests are collected: tests/conftest.py removes every VIGIA_* variable
+# before each test runs.
+CHOSEN_SCREENSHOT_DIR = os.environ.get("VIGIA_SCREENSHOT_DIR")
+
+
 def screenshot_dir() -> Path:
     """Where the tests save their screenshots: ``$VIGIA_SCREENSHOT_DIR`` or
     ``.work/screenshots`` in the repository (ignored by git)."""
-    chosen = os.environ.get("VIGIA_SCREENSHOT_DIR")
+    chosen = CHOSEN_SCREENSHOT_DIR
     path = Path(chosen) if chosen else REPO / ".work" / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -180,6 +188,13 @@ class DesktopSession:
     def visible_windows(self, name: str) -> list[str]:
         return self.run("xdotool", "search", "--onlyvisible", "--name", name, check=False).split()
 
+    def close_window(self, window_id: str) -> None:
+        """Ask a window to close the way a window manager's close button does: a
+        WM_DELETE_WINDOW message (the program closes it itself). This desktop has no
+        window manager, and ``xdotool windowclose`` destroys the window behind its
+        program's back."""
+        _send_delete_window(self.display, int(window_id, 0))
+
     # -- pictures ------------------------------------------------------------------------
     def screenshot(self, path: Path, window: str = "root", crop: str | None = None) -> Path:
         args = ["import", "-window", window]
@@ -187,6 +202,33 @@ class DesktopSession:
             args += ["-crop", crop, "+repage"]
         self.run(*args, str(path))
         return path
+
+    def picture_digest(self, window_id: str) -> str:
+        """A hash of a window's pixels as shown now."""
+        done = subprocess.run(
+            ["import", "-window", window_id, "-depth", "8", "rgb:-"],
+            env=self.env,
+            capture_output=True,
+            timeout=20,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise AssertionError(f"import of {window_id} failed: {done.stderr!r}")
+        return hashlib.sha256(done.stdout).hexdigest()
+
+    def settle(self, window_id: str, quiet: float = 2.0, timeout: float = 30) -> bool:
+        """Wait until a window's picture has not changed for ``quiet`` seconds (it has
+        loaded what it shows); False when it still changed after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        last, since = self.picture_digest(window_id), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.25)
+            now = self.picture_digest(window_id)
+            if now != last:
+                last, since = now, time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                return True
+        return False
 
     def pixels(self, window_id: str) -> list[tuple[int, int, int]]:
         """Every pixel of a window as (r, g, b), 8 bits each."""
@@ -214,8 +256,64 @@ class DesktopSession:
                 found.append(Notification(strings[0], strings[2], strings[3]))
         return found
 
+    def toast_windows(self) -> list[str]:
+        """dunst's visible notification windows (a toast is on the bus before it is drawn)."""
+        return self.run(
+            "xdotool", "search", "--onlyvisible", "--class", "^dunst$", check=False
+        ).split()
+
     def dunst_history(self) -> str:
         return self.run("dunstctl", "history", check=False)
+
+
+class _ClientMessage(ctypes.Structure):
+    _fields_ = (
+        ("type", ctypes.c_int),
+        ("serial", ctypes.c_ulong),
+        ("send_event", ctypes.c_int),
+        ("display", ctypes.c_void_p),
+        ("window", ctypes.c_ulong),
+        ("message_type", ctypes.c_ulong),
+        ("format", ctypes.c_int),
+        ("data", ctypes.c_long * 5),
+    )
+
+
+class _XEvent(ctypes.Union):
+    _fields_ = (("client", _ClientMessage), ("pad", ctypes.c_long * 24))
+
+
+def _send_delete_window(display: str, window: int) -> None:
+    """What a window manager sends when the close button is clicked (ICCCM 4.2.8.1)."""
+    x11 = ctypes.CDLL(ctypes.util.find_library("X11") or "libX11.so.6")
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = (ctypes.c_char_p,)
+    x11.XInternAtom.restype = ctypes.c_ulong
+    x11.XInternAtom.argtypes = (ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int)
+    x11.XSendEvent.argtypes = (
+        ctypes.c_void_p,
+        ctypes.c_ulong,
+        ctypes.c_int,
+        ctypes.c_long,
+        ctypes.POINTER(_XEvent),
+    )
+    x11.XFlush.argtypes = (ctypes.c_void_p,)
+    x11.XCloseDisplay.argtypes = (ctypes.c_void_p,)
+    connection = x11.XOpenDisplay(display.encode())
+    assert connection, f"cannot open the display {display}"
+    try:
+        event = _XEvent()
+        message = event.client
+        message.type = 33  # ClientMessage
+        message.window = window
+        message.message_type = x11.XInternAtom(connection, b"WM_PROTOCOLS", 0)
+        message.format = 32
+        message.data[0] = x11.XInternAtom(connection, b"WM_DELETE_WINDOW", 0)
+        message.data[1] = 0  # CurrentTime
+        assert x11.XSendEvent(connection, window, 0, 0, ctypes.byref(event)), "XSendEvent"
+        x11.XFlush(connection)
+    finally:
+        x11.XCloseDisplay(connection)
 
 
 def _missing_tools() -> list[str]:

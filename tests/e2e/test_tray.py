@@ -3,8 +3,10 @@
 What a person would see and do, done the same way: the icon docks in the tray in the
 state's colour (read from the screen), the menu is opened with a right click and
 "Restart backend" chosen with its mnemonic key (xdotool), toasts reach the notification
-daemon over D-Bus, a second launch brings up the first one's dashboard. Screenshots go to
-``.work/screenshots/`` (or ``$VIGIA_SCREENSHOT_DIR``).
+daemon over D-Bus, a second launch brings up the first one's dashboard, and the log
+viewer, "Back up now" (the backups window) and the settings are opened from the menu the
+same way, pictured and closed. Screenshots go to ``.work/screenshots/`` (or
+``$VIGIA_SCREENSHOT_DIR``).
 """
 
 from __future__ import annotations
@@ -26,11 +28,15 @@ from tests.e2e.desktop_session import (
     wait_for,
 )
 from tests.e2e.process import REPO, VigiaProcess, base_env, vigia_command
+from tests.helpers.live import ADMIN_TOKEN
 
 pytestmark = [pytest.mark.desktop, pytest.mark.e2e]
 
 GREEN, RED = (0x2E, 0x9D, 0x4A), (0xD9, 0x30, 0x25)
 DASHBOARD = "^Vigia — dashboard$"
+LOGS = "^Vigia — Logs$"
+BACKUPS = "^Vigia — Backups$"
+SETTINGS = "^Vigia — Settings$"
 SESSION_VARS = ("DISPLAY", "HOME", "TMPDIR", "LANG", "LC_ALL", "LANGUAGE")
 
 
@@ -150,6 +156,30 @@ class Tray:
         """Press a menu entry's mnemonic (the underlined letter) in the open menu."""
         self.desktop.run("xdotool", "key", key)
 
+    def window(self, title: str, timeout: float = 30) -> str:
+        """The one visible window whose title matches ``title`` (an xdotool regex)."""
+        found = wait_for(lambda: self.desktop.visible_windows(title), timeout, title)
+        assert isinstance(found, list) and len(found) == 1, found
+        window: str = found[0]
+        return window
+
+    def close(self, window: str, title: str) -> None:
+        """Close a window as its title bar's close button would, and wait until it is gone."""
+        self.desktop.close_window(window)
+        wait_for(lambda: not self.desktop.visible_windows(title), 15, f"{title} to close")
+
+    def backups(self) -> list[dict[str, object]]:
+        """The backups the running backend lists (its admin API)."""
+        answer = httpx.get(
+            self.ready_url() + "/api/v1/admin/backups",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            timeout=10,
+        )
+        answer.raise_for_status()
+        items = answer.json()["items"]
+        assert isinstance(items, list)
+        return items
+
     def answers(self) -> bool:
         try:
             return httpx.get(self.ready_url() + "/readyz", timeout=2).status_code == 200
@@ -195,6 +225,47 @@ def test_the_tray_on_a_real_desktop(
     [window] = wait_for(lambda: desktop.visible_windows(DASHBOARD), 15, "the dashboard")
     time.sleep(2)  # a poll or two for the graph
     desktop.screenshot(shots / "dashboard-running.png", window=window)
+
+    # The other windows, each from the menu by its mnemonic, pictured, then closed (the
+    # way a window manager's close button does; the settings with Escape) so nothing
+    # covers the icon or is left open when Quit comes.
+    # View logs: it opens (whether its rows are there is seen in the picture, not read).
+    assert tray.process.log_records(), "the backend's log is empty"
+    tray.open_menu()
+    tray.choose("l")
+    logs = tray.window(LOGS)
+    desktop.settle(logs)
+    desktop.screenshot(shots / "log-viewer.png", window=logs)
+    tray.close(logs, LOGS)
+
+    # Back up now: the backups window opens and makes one; the backend lists it, usable
+    # and verified; the picture is taken when the window has stopped changing (its
+    # progress bar gone, the list refreshed).
+    assert tray.backups() == []
+    tray.open_menu()
+    tray.choose("b")
+    backups = tray.window(BACKUPS)
+    made = wait_for(
+        lambda: [b for b in tray.backups() if b["status"] == "ok" and b["verified"]],
+        120,
+        "the backup made by Back up now",
+    )
+    assert isinstance(made, list) and len(made) == 1, made
+    assert made[0]["trigger"] == "manual"
+    assert desktop.settle(backups, timeout=60), "the backups window kept changing"
+    desktop.screenshot(shots / "backups.png", window=backups)
+    tray.close(backups, BACKUPS)
+
+    # Settings…: the dialog opens; Escape closes it without saving.
+    tray.open_menu()
+    tray.choose("s")
+    settings = tray.window(SETTINGS)
+    desktop.settle(settings)
+    desktop.screenshot(shots / "settings.png", window=settings)
+    desktop.run("xdotool", "windowfocus", settings)
+    desktop.run("xdotool", "key", "Escape")
+    wait_for(lambda: not desktop.visible_windows(SETTINGS), 15, "the settings to close")
+    assert not any("settings saved" in r.get("msg", "") for r in tray.process.log_records())
 
     # Quit from the menu: the backend stops gracefully, the process exits 0.
     tray.open_menu()
@@ -243,6 +314,9 @@ def test_a_database_outage_turns_the_tray_red_and_raises_a_toast(
         assert isinstance(toast, list)
         assert toast[0].app == "Vigia"
         assert "cannot reach its database" in toast[0].body
+        # dunst draws it a moment after the call: picture it once it is shown and still.
+        [shown] = wait_for(desktop.toast_windows, 15, "dunst's toast window")
+        desktop.settle(shown, quiet=1.0, timeout=10)
         desktop.screenshot(shots / "toast-database-down.png", crop="700x260+580+0")
 
         # The dashboard says so too (double-click on the icon opens it).
