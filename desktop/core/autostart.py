@@ -29,7 +29,13 @@ RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 
 def tray_command(home: Path | None = None, url: str | None = None) -> list[str]:
     if getattr(sys, "frozen", False):
-        command = [sys.executable]
+        # The Windows build has a windowed Vigia.exe beside the console vigia-cli.exe: login
+        # must start the windowed one, whichever of the two is asking.
+        executable = Path(sys.executable)
+        windowed = executable.with_name("Vigia.exe")
+        if executable.name.lower() == "vigia-cli.exe" and windowed.exists():
+            executable = windowed
+        command = [str(executable)]
     else:
         python = Path(sys.executable)
         if sys.platform == "win32" and python.name.lower() == "python.exe":

@@ -102,3 +102,19 @@ def test_tray_command(tmp_path: Path) -> None:
         [*default[:-1], "--version"], capture_output=True, text=True, timeout=60, check=True
     )
     assert version.stdout.startswith("vigia ")
+
+
+@pytest.mark.parametrize(
+    ("asking", "expected"), [("vigia-cli.exe", "Vigia.exe"), ("Vigia.exe", "Vigia.exe")]
+)
+def test_a_frozen_build_starts_the_windowed_exe_at_login(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, asking: str, expected: str
+) -> None:
+    # The Windows bundle: Vigia.exe (windowed) and vigia-cli.exe (console) side by side.
+    for name in ("Vigia.exe", "vigia-cli.exe"):
+        (tmp_path / name).write_bytes(b"")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / asking))
+    command = tray_command()
+    assert command[0] == str(tmp_path / expected)
+    assert command[-1] == "tray"
