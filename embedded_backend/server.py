@@ -4,6 +4,11 @@ Uvicorn gets ``log_config=None`` (our logging stays), a socket we bound ourselve
 picks a free port and we publish the real one) and ``timeout_graceful_shutdown``.
 ``start``/``stop``/``restart`` may be called from any thread. A ``SystemExit`` raised by
 uvicorn inside the thread is caught and reported as a failed start, never lost.
+
+The runner keeps its :class:`Settings` and, after the first start, the port it bound
+(so a restart comes back at the same address). :meth:`ServerRunner.configure`, between
+a stop and a start, gives it new settings (the tray, after its settings window changed
+``vigia.toml``).
 """
 
 from __future__ import annotations
@@ -163,6 +168,18 @@ class ServerRunner:
             self._server = None
             self._thread = None
             return stopped
+
+    def configure(self, settings: Settings) -> None:
+        """Use ``settings`` from the next start (only while stopped: ServerStartError
+        otherwise). The port bound before is kept when the new settings ask for the same
+        host and port (port 0: the same free port again); otherwise the next start binds
+        the new one."""
+        with self._lock:
+            if self.alive:
+                raise ServerStartError("the server is running; stop it before configuring it")
+            old, self.settings = self.settings, settings
+            if (settings.host, settings.port) != (old.host, old.port):
+                self.port = None
 
     def restart(self, reason: str = "restart requested") -> int:
         log.warning("restarting the backend: %s", reason)

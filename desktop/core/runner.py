@@ -3,7 +3,8 @@
 :class:`embedded_backend.server.ServerRunner` satisfies it as it is (checked by mypy
 below). ``start`` blocks until the server accepts connections (a fresh app each time)
 or raises; ``stop`` is a graceful stop with a deadline (drain, then force) and returns
-whether the thread ended. ``on_exit`` is called from the server thread as it ends (None
+whether the thread ended; ``configure`` gives new settings for the next start (only
+while stopped). ``on_exit`` is called from the server thread as it ends (None
 after a requested stop, otherwise why); ``on_restart_request`` receives the admin API's
 restart requests.
 """
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from embedded_backend.config import Settings
     from embedded_backend.server import ServerRunner
 
 
@@ -30,6 +32,8 @@ class Runner(Protocol):
     def start(self, deadline_s: float | None = None) -> int: ...
 
     def stop(self, timeout_s: float | None = None) -> bool: ...
+
+    def configure(self, settings: Settings) -> None: ...
 
 
 if TYPE_CHECKING:

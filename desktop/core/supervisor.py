@@ -10,6 +10,10 @@ States (:class:`State`) and what moves between them (embedded mode)::
     any      --stop / quit-->  stopping  -->  stopped
     any      --restart-->  stopping  -->  starting  (graceful stop, fresh app, start)
 
+A restart may bring new backend settings (the tray read ``vigia.toml`` again after its
+settings window changed it): the runner gets them between the stop and the start, so the
+fresh app runs with them (a new port, database, backup schedule ...).
+
 ``degraded`` means the backend answers but its health is ``warn`` or ``fail`` (its
 database is down, a router failed, the disk is full): a restart would not fix that, and
 the backend retries its database by itself, so the supervisor does not restart it.
@@ -31,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
+from typing import TYPE_CHECKING
 
 from desktop.core.config import DesktopConfig
 from desktop.core.errors import RemoteError
@@ -41,6 +46,9 @@ from desktop.core.samples import Sample
 from desktop.core.scheduler import Handle, Scheduler, ThreadScheduler
 from desktop.core.signals import Signal
 from embedded_backend.errors import Error as BackendError
+
+if TYPE_CHECKING:
+    from embedded_backend.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +129,7 @@ class Supervisor:
         self._misses = 0
         self._url: str | None = remote.url if remote is not None else None
         self._restart_requested_at: float | None = None  # remote restart in progress
+        self._next_settings: Settings | None = None  # for the runner's next start
         self._seen_down = False
         self._last_uptime: tuple[float, float] | None = None  # (uptime, sample's mono)
         self._uptime_at_request: tuple[float, float] | None = None
@@ -156,8 +165,13 @@ class Supervisor:
     def stop(self, reason: str = "stopped from the tray") -> None:
         self._post(partial(self._cmd_stop, reason))
 
-    def restart(self, reason: str = "restart asked from the tray") -> None:
-        self._post(partial(self._cmd_restart, reason))
+    def restart(
+        self, reason: str = "restart asked from the tray", settings: Settings | None = None
+    ) -> None:
+        """Graceful stop, fresh app, start. With ``settings`` (embedded mode) the fresh
+        app runs with them, and so do the starts after it; a backend on another computer
+        reads its own settings, so remote mode ignores them."""
+        self._post(partial(self._cmd_restart, reason, settings))
 
     def on_sample(self, sample: Sample) -> None:
         """Feed a health sample (connect the poller's ``sample_taken`` here)."""
@@ -240,12 +254,14 @@ class Supervisor:
         )
         return stopped
 
-    def _cmd_restart(self, reason: str) -> None:
+    def _cmd_restart(self, reason: str, settings: Settings | None = None) -> None:
         if self._closed:
             return
         if self._remote is not None:
             self._remote_restart(reason)
             return
+        if settings is not None:
+            self._next_settings = settings
         self._cancel_timers()
         self._failures = 0
         if self._state not in (State.STOPPED, State.BACKOFF, State.FATAL):
@@ -282,6 +298,11 @@ class Supervisor:
         runner.on_exit = exited
         runner.on_restart_request = self._on_restart_request
         try:
+            if self._next_settings is not None and not runner.alive:
+                # Not while a stuck thread of the old app lives on: the start below fails
+                # then, and a later start applies them.
+                runner.configure(self._next_settings)
+                self._next_settings = None
             runner.start()
         except Exception as exc:  # any failure to start is a state, not a crash
             if isinstance(exc, BackendError):

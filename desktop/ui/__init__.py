@@ -15,7 +15,13 @@ have theirs)::
     notify.py       Notifier: toasts (freedesktop D-Bus service, or the tray's balloon)
     actions.py      menu entries that open other windows (imported lazily)
     tasks.py        run a blocking call off the GUI thread, get the answer as a signal
+    courier.py      the one way worker threads hand values to the GUI thread
+    pyside_refcount.py  guard against PySide6 6.12's lost references to None/True/False
     i18n.py         translation loader (resources/translations/*_<locale>.qm)
     resources.py    where resources/ is (source checkout or PyInstaller bundle)
     dashboard/      the dashboard window (pyqtgraph loaded when it first opens)
 """
+
+from desktop.ui import pyside_refcount
+
+pyside_refcount.install()  # before the tray makes any PySide6 call (see its docstring)

@@ -43,10 +43,12 @@ from desktop.ui.notify import Notifier
 from desktop.ui.single import SingleInstance, send_command
 from desktop.ui.status import Action, TrayStatus, describe
 from desktop.ui.tray import TrayIcon
+from embedded_backend.errors import Error as BackendError
 from embedded_backend.paths import default_home
 
 if TYPE_CHECKING:
     from desktop.ui.dashboard.window import DashboardWindow
+    from embedded_backend.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +134,7 @@ class TrayApp(QObject):
         self.tray.diagnostics_requested.connect(lambda: self.actions.export_diagnostics())
         self.tray.quit_requested.connect(self.quit)
         self.actions.toast.connect(self.notifier.notify)
-        self.actions.restart_requested.connect(self.restart_backend)
+        self.actions.restart_requested.connect(self.on_actions_restart_requested)
         if self.instance is not None:
             self.instance.command_received.connect(self.on_instance_command_received)
 
@@ -217,9 +219,29 @@ class TrayApp(QObject):
         self.dashboard_opened.emit()
         return self.dashboard
 
-    def restart_backend(self) -> None:
-        log.info("restart asked from the tray")
-        self.ctx.monitor.supervisor.restart()
+    def restart_backend(self, reason: str = "restart asked from the tray") -> None:
+        """Restart the backend. An embedded one reads its settings again first, as at
+        launch (``vigia.toml`` may have changed: the settings window writes it, and so
+        may a person), and the fresh app runs with them; if they cannot be read, nothing
+        is restarted and a toast says why."""
+        log.info("%s", reason)
+        supervisor = self.ctx.monitor.supervisor
+        load = self.ctx.load_settings
+        if load is None:  # remote: the server reads its own settings
+            supervisor.restart(reason)
+            return
+        try:
+            settings = load()
+        except BackendError as exc:
+            log.warning("restart not done: %s", exc)
+            self.notifier.notify(self.tr("Restart not done"), str(exc), "error")
+            return
+        self.ctx.settings = settings
+        supervisor.restart(reason, settings=settings)
+
+    @Slot()
+    def on_actions_restart_requested(self) -> None:
+        self.restart_backend("restart asked from the settings window, to apply new settings")
 
     @Slot(str)
     def on_dashboard_action_requested(self, action: str) -> None:
@@ -248,10 +270,22 @@ def tray_home(args: argparse.Namespace) -> Path:
 
 def _embedded(args: argparse.Namespace, translate: Callable[[str], str]) -> UiContext:
     from embedded_backend.cli.common import settings_from, setup_logging
+
+    def load() -> Settings:
+        return settings_from(args)
+
+    settings = load()
+    setup_logging(settings, console=sys.stderr is not None)
+    return embedded_context(settings, load, translate)
+
+
+def embedded_context(
+    settings: Settings, load: Callable[[], Settings], translate: Callable[[str], str]
+) -> UiContext:
+    """The backend in this process, supervised, started with ``settings``; ``load``
+    reads them again, the same way, for each restart asked from the tray."""
     from embedded_backend.server import ServerRunner
 
-    settings = settings_from(args)
-    setup_logging(settings, console=sys.stderr is not None)
     home = settings.home
     desktop = config_file.load(home)
     runner = ServerRunner(settings)
@@ -262,7 +296,9 @@ def _embedded(args: argparse.Namespace, translate: Callable[[str], str]) -> UiCo
         return state.secrets.admin_token if state is not None else None
 
     client = AdminClient(lambda: monitor.supervisor.url, token, tr=translate)
-    return UiContext(monitor, client, settings, home, remote=False, translate=translate)
+    return UiContext(
+        monitor, client, settings, home, remote=False, translate=translate, load_settings=load
+    )
 
 
 def _remote(args: argparse.Namespace, url: str, translate: Callable[[str], str]) -> UiContext:

@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.context import UiContext
-from desktop.ui.detached import run_detached
 from desktop.ui.job_follower import JobFollower
+from desktop.ui.tasks import run_task
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ class BackupsWindow(QWidget):
         self._list()
 
     def _list(self) -> None:
-        task = run_detached(self.ctx.client.backups)
+        task = run_task(self.ctx.client.backups, self)
         task.succeeded.connect(self.on_list_succeeded)
         task.failed.connect(self.on_request_failed)
 
@@ -336,10 +336,10 @@ class BackupsWindow(QWidget):
 
     # -- jobs ------------------------------------------------------------------------------
     def _start(self, kind: str, subject: Json | None, call: Any) -> None:
-        """Run ``call`` (it must not hold this window: see desktop/ui/detached.py)."""
+        """Ask the server to start a job with ``call`` (off the GUI thread), then follow it."""
         self._kind, self._subject = kind, subject
         self._begin_job(self.tr("Asking the server…"))
-        task = run_detached(call)
+        task = run_task(call, self)
         task.succeeded.connect(self.on_job_started)
         task.failed.connect(self.on_job_start_failed)
 

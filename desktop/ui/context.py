@@ -20,7 +20,10 @@ from embedded_backend.config import Settings
 class UiContext:
     monitor: Monitor  # desktop.core.monitor
     client: AdminClient  # desktop.core.admin_client
-    settings: Settings | None  # embedded_backend Settings; None in remote mode
+    settings: Settings | None  # the embedded backend's Settings (newest); None in remote mode
     home: Path  # VIGIA_HOME of this tray (history, desktop config)
     remote: bool
     translate: Callable[[str], str]  # for non-QObject strings (core alerts)
+    # Reads the embedded backend's settings again, as at launch (the tray's restart
+    # uses it: a changed vigia.toml takes effect); None in remote mode.
+    load_settings: Callable[[], Settings] | None = None

@@ -13,19 +13,22 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeGuard, TypeVar
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QStandardPaths, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from desktop.core.errors import Error
 from desktop.ui.context import UiContext
-from desktop.ui.detached import run_detached
+from desktop.ui.tasks import run_task
 from embedded_backend.diagnostics import Bundle, export_diagnostics
 from embedded_backend.errors import Error as BackendError
 
 log = logging.getLogger(__name__)
+
+W = TypeVar("W", bound=QWidget)
 
 
 class DiagnosticsExport(QObject):
@@ -52,8 +55,9 @@ class DiagnosticsExport(QObject):
         progress.setWindowTitle(self.tr("Export diagnostics"))
         progress.setMinimumDuration(500)
         self.progress = progress
-        ctx, target = self.ctx, self.target  # not self: see desktop/ui/detached.py
-        task = run_detached(lambda: _export(ctx, target))
+        ctx, target = self.ctx, self.target
+        # No parent: this object lets go of itself when the task reports (_done).
+        task = run_task(lambda: _export(ctx, target))
         task.succeeded.connect(self.on_task_succeeded)
         task.failed.connect(self.on_task_failed)
         return self
@@ -68,7 +72,7 @@ class DiagnosticsExport(QObject):
             "computer; it has no ERP data."
         ).format(bundle.path)
         box = QMessageBox(
-            QMessageBox.Icon.Information, self.tr("Export diagnostics"), text, parent=self.window
+            QMessageBox.Icon.Information, self.tr("Export diagnostics"), text, parent=self._window()
         )
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         folder = box.addButton(self.tr("Open folder"), QMessageBox.ButtonRole.ActionRole)
@@ -83,7 +87,7 @@ class DiagnosticsExport(QObject):
         self._done()
         text = self.tr("The diagnostics could not be saved: {0}").format(message)
         box = QMessageBox(
-            QMessageBox.Icon.Warning, self.tr("Export diagnostics"), text, parent=self.window
+            QMessageBox.Icon.Warning, self.tr("Export diagnostics"), text, parent=self._window()
         )
         self.message_box = box
         box.open()
@@ -93,12 +97,20 @@ class DiagnosticsExport(QObject):
     def on_open_folder_clicked(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.target.parent)))
 
+    def _window(self) -> QWidget | None:
+        """The window that asked, unless it was closed (and deleted) meanwhile."""
+        return self.window if _alive(self.window) else None
+
     def _done(self) -> None:
-        if self.progress is not None:
-            self.progress.reset()
-            self.progress.deleteLater()
-            self.progress = None
+        progress, self.progress = self.progress, None
+        if _alive(progress):  # gone with its window if that was deleted
+            progress.reset()
+            progress.deleteLater()
         DiagnosticsExport._running.discard(self)
+
+
+def _alive(widget: W | None) -> TypeGuard[W]:
+    return widget is not None and shiboken6.isValid(widget)
 
 
 def _export(ctx: UiContext, target: Path) -> Bundle:  # worker thread

@@ -1,6 +1,6 @@
 """Follow a backup job of the admin API (``GET /api/v1/admin/backups/jobs/{id}``) until
 it is done, without blocking the GUI: a timer asks every ``interval_ms``, each request
-runs in a worker thread (:func:`desktop.ui.detached.run_detached`), one at a time.
+runs in a worker thread (:func:`desktop.ui.tasks.run_task`), one at a time.
 
 The API has no way to cancel a job; :meth:`JobFollower.stop` only stops *watching* (the
 job goes on in the server, and its outcome shows in the lists later).
@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from desktop.core.admin_client import AdminClient
-from desktop.ui.detached import run_detached
+from desktop.ui.tasks import run_task
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,8 @@ class JobFollower(QObject):
         if self._asking or self._stopped:
             return
         self._asking = True
-        client, job_id = self.client, self.job_id  # not self: see desktop/ui/detached.py
-        task = run_detached(lambda: client.backup_job(job_id))
+        client, job_id = self.client, self.job_id
+        task = run_task(lambda: client.backup_job(job_id), self)
         task.succeeded.connect(self.on_task_succeeded)
         task.failed.connect(self.on_task_failed)
 

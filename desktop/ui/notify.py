@@ -8,19 +8,21 @@ settings ("do not disturb") and history do not know about. When no service answe
 on Windows and macOS (where it gives native toasts), ``showMessage`` is used.
 
 The D-Bus call runs on a worker thread so a stuck notification service never freezes the
-tray; its outcome comes back on the GUI thread (``shown``: "dbus" or "tray").
+tray; its outcome comes back on the GUI thread through the :mod:`desktop.ui.courier`
+(``shown``: "dbus" or "tray"), and is dropped if the notifier was deleted meanwhile.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QSystemTrayIcon
+
+from desktop.ui.courier import address_of
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +73,6 @@ def send_freedesktop(title: str, text: str, severity: str) -> None:
 class Notifier(QObject):
     shown = Signal(str)  # how the last toast was shown: "dbus" or "tray"
 
-    _outcome = Signal(bool, str, str, str)  # (shown by D-Bus, title, text, severity)
-
     def __init__(
         self,
         tray: QSystemTrayIcon,
@@ -89,22 +89,20 @@ class Notifier(QObject):
         self._send = send
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="vigia-notify") if send else None
         self._warned = False
-        self._outcome.connect(self._on_outcome, Qt.ConnectionType.QueuedConnection)
+        self._address = address_of(self._on_outcome)
 
     def notify(self, title: str, text: str, severity: str = "warning") -> None:
         if self._pool is None or self._send is None:
             self._show_in_tray(title, text, severity)
             return
-        send = self._send
-        future = self._pool.submit(send, title, text, severity)
+        future = self._pool.submit(self._send, title, text, severity)
+        send_outcome = self._address.send  # not self: this runs on the pool's thread
 
         def done(f: Future[None]) -> None:
+            if f.cancelled():  # the notifier was closed before it was sent
+                return
             error = f.exception()
-            if error is not None and not self._warned:
-                log.info("no desktop notification service (%s); using the tray's balloon", error)
-                self._warned = True
-            with contextlib.suppress(RuntimeError):  # the tray quit meanwhile
-                self._outcome.emit(error is None, title, text, severity)
+            send_outcome((None if error is None else str(error), title, text, severity))
 
         future.add_done_callback(done)
 
@@ -113,12 +111,15 @@ class Notifier(QObject):
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
-    @Slot(bool, str, str, str)
-    def _on_outcome(self, by_dbus: bool, title: str, text: str, severity: str) -> None:
-        if by_dbus:
+    def _on_outcome(self, outcome: tuple[str | None, str, str, str]) -> None:  # GUI thread
+        error, title, text, severity = outcome
+        if error is None:
             self.shown.emit("dbus")
-        else:
-            self._show_in_tray(title, text, severity)
+            return
+        if not self._warned:
+            log.info("no desktop notification service (%s); using the tray's balloon", error)
+            self._warned = True
+        self._show_in_tray(title, text, severity)
 
     def _show_in_tray(self, title: str, text: str, severity: str) -> None:
         icon = _TRAY_ICONS.get(severity, QSystemTrayIcon.MessageIcon.Information)

@@ -11,6 +11,7 @@ from typing import TypeVar
 from desktop.core.samples import Check, RouterCheck, Sample, Status
 from desktop.core.scheduler import Handle
 from desktop.core.supervisor import State, Supervisor, Transition
+from embedded_backend.config import Settings
 from embedded_backend.errors import ServerStartError
 
 T = TypeVar("T")
@@ -105,6 +106,7 @@ class FakeRunner:
         self.stops: list[float | None] = []
         self.start_errors: list[Exception] = []  # raised by the next starts, in order
         self.stuck = False  # stop() cannot end the thread
+        self.configured: list[Settings] = []  # settings given by configure(), in order
 
     @property
     def url(self) -> str:
@@ -131,6 +133,12 @@ class FakeRunner:
         if was_alive and self.on_exit is not None:
             self.on_exit(None)
         return True
+
+    def configure(self, settings: Settings) -> None:
+        if self._alive:
+            raise ServerStartError("the server is running; stop it before configuring it")
+        self.configured.append(settings)
+        self.port = settings.port or self.port
 
     def crash(self, reason: str = "the server thread crashed (RuntimeError)") -> None:
         """The server thread ends on its own."""

@@ -113,6 +113,28 @@ def test_restart_gives_a_fresh_app_on_the_same_port(
     assert not any("duplicat" in r.getMessage().lower() for r in caplog.records)
 
 
+def test_configure_gives_the_next_start_new_settings(
+    make_runner: Callable[..., ServerRunner], make_settings: Callable[..., Settings]
+) -> None:
+    runner = make_runner()
+    port = runner.start()
+    with pytest.raises(ServerStartError, match="stop it before"):
+        runner.configure(make_settings(slow_query_s=7.5))
+    runner.stop()
+    # Same host and port (0): the same free port again, with the new values.
+    runner.configure(make_settings(slow_query_s=7.5))
+    assert runner.start() == port
+    assert runner.state is not None and runner.state.settings.slow_query_s == 7.5
+    runner.stop()
+    # Another port: that one is bound.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    runner.configure(make_settings(port=free))
+    assert runner.start() == free and runner.url == f"http://127.0.0.1:{free}"
+    assert get(runner, "/readyz").status_code == 200
+
+
 def test_restart_requested_through_the_admin_api(make_runner: Callable[..., ServerRunner]) -> None:
     runner = make_runner()
     runner.start()

@@ -11,6 +11,7 @@ import pytest
 from desktop.core.config import DesktopConfig
 from desktop.core.restart_policy import RestartPolicy
 from desktop.core.supervisor import State, Supervisor
+from embedded_backend.config import Settings
 from embedded_backend.errors import PortInUseError, ServerStartError
 from tests.desktop.fakes import FakeClock, FakeRunner, ManualScheduler, Seen, feed, sample
 
@@ -303,6 +304,52 @@ def test_restart_is_stop_then_a_fresh_start(
     assert runner.starts == 3 and runner.stops[-1] is None and sup.failures == 0
     feed(sup, sched, sample(clock))
     assert sup.state is S.RUNNING
+
+
+def test_a_restart_with_new_settings_gives_them_to_the_runner_between_stop_and_start(
+    make: Callable[..., Supervisor],
+    sched: ManualScheduler,
+    clock: FakeClock,
+    runner: FakeRunner,
+    seen: Seen,
+    make_settings: Callable[..., Settings],
+) -> None:
+    sup = make()
+    urls: list[str] = []
+    sup.listening_started.connect(urls.append)
+    running(sup, sched, clock)
+    new = make_settings(port=8123)
+    sup.restart("the settings changed", settings=new)
+    sched.run()
+    assert seen.states[-2:] == [S.STOPPING, S.STARTING]
+    assert runner.configured == [new] and runner.starts == 2
+    # The fresh app listens at the new port: the poller and the admin client follow.
+    assert sup.url == "http://127.0.0.1:8123" and urls[-1] == sup.url
+    # A later restart (or a retry after a crash) keeps them: nothing more to configure.
+    sup.restart()
+    sched.run()
+    assert runner.configured == [new] and runner.starts == 3
+
+
+def test_new_settings_wait_while_a_stuck_thread_blocks_the_start(
+    make: Callable[..., Supervisor],
+    sched: ManualScheduler,
+    clock: FakeClock,
+    runner: FakeRunner,
+    seen: Seen,
+    make_settings: Callable[..., Settings],
+) -> None:
+    sup = make()
+    running(sup, sched, clock)
+    runner.stuck = True
+    new = make_settings(port=8123)
+    sup.restart("the settings changed", settings=new)
+    sched.run()
+    assert sup.state is S.BACKOFF and runner.configured == []
+    runner.stuck = False
+    runner.stop()  # the old thread ends at last
+    sched.advance(60)  # the retry
+    assert runner.configured == [new] and sup.url == "http://127.0.0.1:8123"
 
 
 def test_a_restart_asked_through_the_admin_api_goes_through_the_supervisor(

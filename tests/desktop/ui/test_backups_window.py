@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from desktop.ui import detached
+from desktop.ui import tasks
 from desktop.ui.backups import DATE, SIZE, STATE, TRIGGER, VERIFIED, BackupsWindow
 from desktop.ui.context import UiContext
 from embedded_backend.config import Settings
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 def _tasks_report(qtbot: QtBot) -> Iterator[None]:
     """Every request a window started has reported before the next test."""
     yield
-    qtbot.waitUntil(lambda: detached.pending() == 0, timeout=30_000)
+    qtbot.waitUntil(lambda: tasks.pending() == 0, timeout=30_000)
 
 
 @pytest.fixture

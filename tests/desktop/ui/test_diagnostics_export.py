@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
-from desktop.ui import detached
+from desktop.ui import tasks
 from desktop.ui.context import UiContext
 from desktop.ui.diagnostics import export_diagnostics_interactive
 from embedded_backend.config import Settings
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 def _tasks_report(qtbot: QtBot) -> Iterator[None]:
     """Every request a window started has reported before the next test."""
     yield
-    qtbot.waitUntil(lambda: detached.pending() == 0, timeout=30_000)
+    qtbot.waitUntil(lambda: tasks.pending() == 0, timeout=30_000)
 
 
 @pytest.fixture
