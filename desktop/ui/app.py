@@ -22,6 +22,7 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal, Slot
@@ -385,6 +386,12 @@ def _to_running_tray(home: Path, command: str, say: Callable[[str], None]) -> in
     return 1
 
 
+def log_uncaught(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """``sys.excepthook`` for the tray: an exception escaping a Qt slot goes to the JSON log
+    (the windowed Windows build has no stderr) and the tray keeps running."""
+    log.critical("unexpected error in the tray; it keeps running", exc_info=(kind, value, tb))
+
+
 def run_tray(args: argparse.Namespace, say: Callable[[str], None] = log.warning) -> int:
     """Run the tray until it quits; the process exit code. ``say`` tells the person who
     launched it what happened when there is no tray to show (the command line prints)."""
@@ -412,6 +419,7 @@ def run_tray(args: argparse.Namespace, say: Callable[[str], None] = log.warning)
 
     app = QApplication.instance() or QApplication(["vigia"])
     assert isinstance(app, QApplication)
+    sys.excepthook = log_uncaught
     app.setApplicationName("Vigia")
     app.setApplicationDisplayName("Vigia")
     app.setOrganizationName("Vigia")

@@ -4,6 +4,7 @@ opens lazily, a second launch's command is obeyed, quitting stops the backend.""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,3 +145,19 @@ def test_quit_stops_the_backend(qtbot: QtBot, app: TrayApp, core: FakeCore) -> N
     assert not core.runner.alive
     assert core.monitor.supervisor.state is State.STOPPED
     app.shutdown()  # a second time (aboutToQuit after logoff) is harmless
+
+
+def test_an_uncaught_exception_is_logged_with_its_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from desktop.ui.app import log_uncaught
+
+    try:
+        raise ValueError("boom in a slot")
+    except ValueError as exc:
+        with caplog.at_level(logging.CRITICAL, logger="desktop.ui.app"):
+            log_uncaught(type(exc), exc, exc.__traceback__)
+    [record] = [r for r in caplog.records if r.name == "desktop.ui.app"]
+    assert record.levelno == logging.CRITICAL
+    assert record.exc_info is not None and record.exc_info[1] is not None
+    assert "boom in a slot" in str(record.exc_info[1])
