@@ -17,7 +17,9 @@ whether it takes references away, on a probe object; only if it does, it makes `
 counts are raised by 2**60, which no run of the tray can use up. Nothing else changes,
 and calls cost what they cost. With a PySide6 without the bug, or on Python 3.12 and
 later, it does nothing. The remedy proper is a PySide6 release without the bug, or
-Python 3.12 or later.
+Python 3.12 or later: pyproject.toml excludes 6.12.0 and constraints.txt pins 6.11.3,
+which was measured not to lose references (100,000 ``setText`` calls, none lost); this
+guard stays for an install that ends up with 6.12.0 anyway.
 """
 
 from __future__ import annotations
