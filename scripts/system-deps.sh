@@ -9,6 +9,7 @@ command -v mariadb-dump >/dev/null || packages+=(mariadb-client)
 command -v wrk >/dev/null || packages+=(wrk)
 command -v promtool >/dev/null || packages+=(prometheus)
 command -v sqlite3 >/dev/null || packages+=(sqlite3)  # tests/perf/bench_backup.py baseline
+command -v supervisord >/dev/null || packages+=(supervisor)  # tests/perf/bench_tray.py anchor
 
 # The tray app (Qt's xcb platform plugin) and its end-to-end tests (tests/e2e/test_tray.py):
 # a virtual X display, a system tray, a notification daemon, a D-Bus session bus, and the

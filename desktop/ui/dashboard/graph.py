@@ -20,12 +20,13 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QV
 
 from desktop.core.samples import Sample
 from desktop.ui.context import UiContext
-from desktop.ui.dashboard.series import Series, Span, from_history, from_samples
+from desktop.ui.dashboard.series import Series, Span, decimate, from_history, from_samples
 
 HISTORY_REFRESH_MS = 30_000
 LATENCY_COLOUR = "#1a73e8"
 DATABASE_COLOUR = "#2e9d4a"
 LIMIT_COLOUR = "#d93025"
+MIN_BUCKETS = 400  # points pairs drawn per line at least, whatever the widget width
 
 
 class LatencyGraph(QWidget):
@@ -144,6 +145,7 @@ class LatencyGraph(QWidget):
         self._empty.setVisible(not has_data)
         self._empty.setText("" if has_data else self.tr("No measurements in this period yet."))
 
-    @staticmethod
-    def _draw(item: pg.PlotDataItem, series: Series) -> None:
-        item.setData(series.x, series.y, connect="finite")
+    def _draw(self, item: pg.PlotDataItem, series: Series) -> None:
+        # Never more points than the plot has pixels to show them (series.decimate).
+        shown = decimate(series, max(MIN_BUCKETS, self._plot.width()))
+        item.setData(shown.x, shown.y, connect="finite")
