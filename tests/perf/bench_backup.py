@@ -350,7 +350,7 @@ def main() -> int:
              else f"not done after {limit:.0f} s",
              f"writer p99 {percentile(shell_lat, 99) * 1000:.1f} ms, {len(shell_fail)} failed"),
             ("restore: backup -> new database file (`copy_database`)", f"{restore_s:.2f} s",
-             "restore feature itself comes later"),
+             "the copy step of a restore (a whole restore adds verify, safety backup, swap)"),
         ]  # fmt: skip
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"\nMachine: {machine()}; work folder on {fs_type}; load average {load:.1f}\n")

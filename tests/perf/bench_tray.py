@@ -64,9 +64,8 @@ from embedded_backend.logs import configure_logging, shutdown_logging  # noqa: E
 
 PARTS = ("launch", "recovery", "outage", "graph", "logs")
 GRAPH_CASES = [
-    GraphCase(86_400, None, "the product's pens (2 px, antialiased)"),
+    GraphCase(86_400, None, "drawn as the product does (decimated, 1 px pens when dense)"),
     GraphCase(1_440, None, "the product's 24 h view size"),
-    GraphCase(86_400, 1.0, "1 px pens (diagnosis, not the product)"),
 ]
 
 

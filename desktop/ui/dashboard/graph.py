@@ -42,6 +42,15 @@ class LatencyGraph(QWidget):
         self._plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self._latency = self._plot.plot([], [], pen=pg.mkPen(LATENCY_COLOUR, width=2))
         self._database = self._plot.plot([], [], pen=pg.mkPen(DATABASE_COLOUR, width=2))
+        # A decimated line is a dense zigzag: drawn 2 px wide and antialiased it costs Qt
+        # about 0.7 s; 1 px wide, milliseconds (tests/perf/bench_tray.py).
+        self._pens = {
+            self._latency: (pg.mkPen(LATENCY_COLOUR, width=2), pg.mkPen(LATENCY_COLOUR, width=1)),
+            self._database: (
+                pg.mkPen(DATABASE_COLOUR, width=2),
+                pg.mkPen(DATABASE_COLOUR, width=1),
+            ),
+        }
         self._limit = pg.InfiniteLine(
             angle=0,
             movable=False,
@@ -148,4 +157,6 @@ class LatencyGraph(QWidget):
     def _draw(self, item: pg.PlotDataItem, series: Series) -> None:
         # Never more points than the plot has pixels to show them (series.decimate).
         shown = decimate(series, max(MIN_BUCKETS, self._plot.width()))
+        wide, thin = self._pens[item]
+        item.setPen(thin if shown is not series else wide)
         item.setData(shown.x, shown.y, connect="finite")
