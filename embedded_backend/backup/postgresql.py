@@ -21,7 +21,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from embedded_backend.backup import tools
-from embedded_backend.backup.errors import BackupFailed, ScratchUnavailable
+from embedded_backend.backup.deep_check import deep_checks
+from embedded_backend.backup.errors import BackupFailed
 from embedded_backend.backup.manifest import Check, Manifest
 from embedded_backend.backup.result import DumpResult
 from embedded_backend.backup.scratch import (
@@ -173,33 +174,12 @@ def verify(path: Path, manifest: Manifest, url: URL | None, deep: bool) -> list[
     checks = [Check(name="pg_restore --list", ok=bool(entries), detail=f"{len(entries)} entries")]
     if not deep:
         return checks
-    if url is None or url.get_backend_name() != "postgresql":
-        raise BackupFailed(
-            "a deep check restores the backup on a PostgreSQL server, and "
-            "VIGIA_DATABASE_URL does not point at one; check without --deep, or run it "
-            "where the PostgreSQL server is configured"
-        )
-    try:
-        revision, counts = trial_restore(url, path)
-    except ScratchUnavailable:
-        raise  # the server's rights, not the backup: nothing to record
-    except BackupFailed as exc:
-        return [*checks, Check(name="test restore", ok=False, detail=str(exc))]
-    checks.append(Check(name="test restore", ok=True, detail=f"{len(counts)} tables"))
-    if manifest.row_counts is not None:
-        same = counts == manifest.row_counts
-        checks.append(
-            Check(
-                name="row_counts",
-                ok=same,
-                detail="as when made" if same else "the restored row counts differ from when made",
-            )
-        )
-    checks.append(
-        Check(
-            name="schema_revision",
-            ok=revision == manifest.schema_revision,
-            detail=f"revision {revision}",
-        )
+    return deep_checks(
+        checks,
+        manifest,
+        url,
+        path,
+        server="PostgreSQL",
+        backends=("postgresql",),
+        trial_restore=trial_restore,
     )
-    return checks

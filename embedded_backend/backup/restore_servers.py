@@ -27,15 +27,15 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from embedded_backend.backup.errors import BackupFailed, RestoreFailed, RestoreRefused
 from embedded_backend.backup.listing import Backup
-from embedded_backend.backup.scratch import _create, _drop, engine_for
+from embedded_backend.backup.scratch import _create, _drop, drop_old_databases, engine_for
 from embedded_backend.config import Settings
 from embedded_backend.db.engine import create_db_engine
 from embedded_backend.db.migrate import migrate_to_head
@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 RESTORING = "vigia_restoring_"
 REPLACED = "vigia_replaced_"
 _NAME = re.compile(r"^vigia_(?:restoring|replaced)_(\d{14})_[0-9a-f]{8}$")
-LEAK_AGE = timedelta(days=1)
 
 
 def new_name(prefix: str, now: datetime | None = None) -> str:
@@ -61,24 +60,7 @@ def reason(exc: SQLAlchemyError) -> str:
 
 def drop_leaked(admin: Engine, now: datetime | None = None) -> list[str]:
     """Drop ``vigia_restoring_*`` / ``vigia_replaced_*`` databases older than a day."""
-    now = now or datetime.now(UTC)
-    with admin.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            sql = "SELECT datname FROM pg_database WHERE datname LIKE 'vigia\\_re%'"
-        else:
-            sql = "SHOW DATABASES LIKE 'vigia\\_re%'"
-        names = [str(row[0]) for row in conn.execute(text(sql))]
-    dropped = []
-    for name in names:
-        match = _NAME.match(name)
-        if not match:
-            continue
-        made = datetime.strptime(match.group(1), "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-        if now - made > LEAK_AGE:
-            _drop(admin, name)
-            dropped.append(name)
-            log.info("dropped database %s left by an interrupted restore", name)
-    return dropped
+    return drop_old_databases(admin, "vigia\\_re%", _NAME, "restore", now)
 
 
 class ServerTarget:

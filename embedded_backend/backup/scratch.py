@@ -84,26 +84,34 @@ def _drop(admin: Engine, name: str) -> None:
             conn.execute(text(f"DROP DATABASE IF EXISTS {quote(conn, name)}"))
 
 
-def drop_leaked(admin: Engine, now: datetime | None = None) -> list[str]:
-    """Drop scratch databases older than :data:`LEAK_AGE` (left by a killed process)."""
+def drop_old_databases(
+    admin: Engine, like: str, name: re.Pattern[str], what: str, now: datetime | None = None
+) -> list[str]:
+    """Drop the databases matching ``like`` (SQL LIKE) whose name carries a creation time
+    (``name``'s first group, ``%Y%m%d%H%M%S`` UTC) older than :data:`LEAK_AGE`."""
     now = now or datetime.now(UTC)
     with admin.connect() as conn:
         if conn.dialect.name == "postgresql":
-            sql = "SELECT datname FROM pg_database WHERE datname LIKE 'vigia\\_scratch\\_%'"
+            sql = "SELECT datname FROM pg_database WHERE datname LIKE :like"
         else:
-            sql = "SHOW DATABASES LIKE 'vigia\\_scratch\\_%'"
-        names = [str(row[0]) for row in conn.execute(text(sql))]
+            sql = "SHOW DATABASES LIKE :like"
+        names = [str(row[0]) for row in conn.execute(text(sql), {"like": like})]
     dropped = []
-    for name in names:
-        match = _NAME.match(name)
+    for found in names:
+        match = name.match(found)
         if not match:
             continue
         made = datetime.strptime(match.group(1), "%Y%m%d%H%M%S").replace(tzinfo=UTC)
         if now - made > LEAK_AGE:
-            _drop(admin, name)
-            dropped.append(name)
-            log.info("dropped scratch database %s left by an interrupted verification", name)
+            _drop(admin, found)
+            dropped.append(found)
+            log.info("dropped database %s left by an interrupted %s", found, what)
     return dropped
+
+
+def drop_leaked(admin: Engine, now: datetime | None = None) -> list[str]:
+    """Drop scratch databases older than :data:`LEAK_AGE` (left by a killed process)."""
+    return drop_old_databases(admin, "vigia\\_scratch\\_%", _NAME, "verification", now)
 
 
 @contextmanager
