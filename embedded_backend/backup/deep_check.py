@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL
 
 from embedded_backend.backup.errors import BackupFailed, ScratchUnavailable
-from embedded_backend.backup.manifest import Check, Manifest
+from embedded_backend.backup.manifest import Check, Manifest, compare_with_manifest
 
 TrialRestore = Callable[[URL, Path], tuple[str | None, dict[str, int]]]
 
@@ -38,16 +38,15 @@ def deep_checks(
         raise  # the server's rights, not the backup: nothing to record
     except BackupFailed as exc:
         return [*checks, Check(name="test restore", ok=False, detail=str(exc))]
-    checks = [*checks, Check(name="test restore", ok=True, detail=f"{len(counts)} tables")]
-    if manifest.row_counts is not None:
-        same = counts == manifest.row_counts
-        detail = "as when made" if same else "the restored row counts differ from when made"
-        checks.append(Check(name="row_counts", ok=same, detail=detail))
-    checks.append(
-        Check(
-            name="schema_revision",
-            ok=revision == manifest.schema_revision,
-            detail=f"revision {revision}",
-        )
-    )
-    return checks
+    restored = Check(name="test restore", ok=True, detail=f"{len(counts)} tables")
+    return [
+        *checks,
+        restored,
+        *compare_with_manifest(
+            manifest,
+            counts,
+            revision,
+            same="as when made",
+            differ="the restored row counts differ from when made",
+        ),
+    ]

@@ -127,3 +127,22 @@ def write_manifest(path: Path, manifest: Manifest) -> None:
 def utc_text(moment: datetime) -> str:
     """``2026-11-23T17:00:00Z``: how times appear in JSON output."""
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def compare_with_manifest(
+    manifest: Manifest, counts: dict[str, int], revision: str | None, *, same: str, differ: str
+) -> list[Check]:
+    """The checks that a backup still reads as it was made: row counts (when the manifest
+    has them; ``same``/``differ`` describe the outcome) and schema revision."""
+    checks: list[Check] = []
+    if manifest.row_counts is not None:
+        equal = counts == manifest.row_counts
+        checks.append(Check(name="row_counts", ok=equal, detail=same if equal else differ))
+    checks.append(
+        Check(
+            name="schema_revision",
+            ok=revision == manifest.schema_revision,
+            detail=f"revision {revision}",
+        )
+    )
+    return checks

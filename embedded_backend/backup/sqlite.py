@@ -24,7 +24,7 @@ from typing import Literal
 
 from embedded_backend.backup.errors import BackupFailed
 from embedded_backend.backup.folder import free_bytes
-from embedded_backend.backup.manifest import Check, Manifest
+from embedded_backend.backup.manifest import Check, Manifest, compare_with_manifest
 from embedded_backend.backup.result import DumpResult
 
 SQLITE_FULL = 13
@@ -197,22 +197,10 @@ def verify(path: Path, manifest: Manifest) -> list[Check]:
     ]
     if integrity != "ok":
         return checks
-    if manifest.row_counts is not None:
-        same = counts == manifest.row_counts
-        checks.append(
-            Check(
-                name="row_counts",
-                ok=same,
-                detail=f"{len(counts)} tables as when made"
-                if same
-                else "the row counts differ from when the backup was made",
-            )
-        )
-    checks.append(
-        Check(
-            name="schema_revision",
-            ok=revision == manifest.schema_revision,
-            detail=f"revision {revision}",
-        )
+    return checks + compare_with_manifest(
+        manifest,
+        counts,
+        revision,
+        same=f"{len(counts)} tables as when made",
+        differ="the row counts differ from when the backup was made",
     )
-    return checks
