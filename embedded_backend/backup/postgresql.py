@@ -20,16 +20,14 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
-from embedded_backend.backup import tools
+from embedded_backend.backup import scratch, tools
 from embedded_backend.backup.deep_check import deep_checks
 from embedded_backend.backup.errors import BackupFailed
 from embedded_backend.backup.manifest import Check, Manifest
 from embedded_backend.backup.result import DumpResult
 from embedded_backend.backup.scratch import (
     engine_for,
-    row_counts,
     schema_revision,
-    scratch_database,
 )
 
 log = logging.getLogger(__name__)
@@ -57,12 +55,6 @@ def pg_env(url: URL, database: str | None = None) -> dict[str, str]:
 
 def _secrets(url: URL) -> list[str]:
     return [str(url.password)] if url.password else []
-
-
-def _failure(exc: SQLAlchemyError) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-    return f"{type(orig).__name__}: {first}"[:300]
 
 
 def list_contents(path: Path, url: URL | None = None) -> list[str]:
@@ -97,16 +89,7 @@ def restore_into(url: URL, database: str, path: Path) -> None:
 
 def trial_restore(url: URL, path: Path) -> tuple[str | None, dict[str, int]]:
     """Restore into a scratch database; return (schema revision, rows per table)."""
-    with scratch_database(url) as name:
-        restore_into(url, name, path)
-        engine = engine_for(url, name)
-        try:
-            with engine.connect() as conn:
-                return schema_revision(conn), row_counts(conn)
-        except SQLAlchemyError as exc:
-            raise BackupFailed(f"the test restore cannot be read: {_failure(exc)}") from None
-        finally:
-            engine.dispose()
+    return scratch.trial_restore(url, path, restore_into)
 
 
 class PostgresSource:
@@ -129,7 +112,7 @@ class PostgresSource:
                 return (int(size) if size is not None else None), schema_revision(conn)
         except SQLAlchemyError as exc:
             raise BackupFailed(
-                f"cannot reach the PostgreSQL database {self.description}: {_failure(exc)}"
+                f"cannot reach the PostgreSQL database {self.description}: {scratch.reason(exc)}"
             ) from None
         finally:
             engine.dispose()

@@ -27,8 +27,8 @@ from sqlalchemy.exc import DBAPIError
 from embedded_backend.backup import mariadb
 from embedded_backend.backup.errors import RestoreFailed, RestoreRefused
 from embedded_backend.backup.listing import Backup
-from embedded_backend.backup.restore_servers import ServerTarget, reason
-from embedded_backend.backup.scratch import engine_for, quote
+from embedded_backend.backup.restore_servers import ServerTarget
+from embedded_backend.backup.scratch import engine_for, quote, reason
 
 log = logging.getLogger(__name__)
 

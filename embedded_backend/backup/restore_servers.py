@@ -35,7 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from embedded_backend.backup.errors import BackupFailed, RestoreFailed, RestoreRefused
 from embedded_backend.backup.listing import Backup
-from embedded_backend.backup.scratch import _create, _drop, drop_old_databases, engine_for
+from embedded_backend.backup.scratch import _create, _drop, drop_old_databases, engine_for, reason
 from embedded_backend.config import Settings
 from embedded_backend.db.engine import create_db_engine
 from embedded_backend.db.migrate import migrate_to_head
@@ -50,12 +50,6 @@ _NAME = re.compile(r"^vigia_(?:restoring|replaced)_(\d{14})_[0-9a-f]{8}$")
 def new_name(prefix: str, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     return f"{prefix}{now:%Y%m%d%H%M%S}_{secrets.token_hex(4)}"
-
-
-def reason(exc: SQLAlchemyError) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-    return f"{type(orig).__name__}: {first}"[:300]
 
 
 def drop_leaked(admin: Engine, now: datetime | None = None) -> list[str]:

@@ -11,16 +11,17 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, inspect, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from embedded_backend.backup.errors import ScratchUnavailable
+from embedded_backend.backup.errors import BackupFailed, ScratchUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -139,3 +140,27 @@ def scratch_database(url: URL) -> Iterator[str]:
                 log.exception("could not drop the scratch database %s; drop it by hand", name)
     finally:
         admin.dispose()
+
+
+def reason(exc: SQLAlchemyError) -> str:
+    """The driver's error, one line: its type and first line of text (no traceback)."""
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    return f"{type(orig).__name__}: {first}"[:300]
+
+
+def trial_restore(
+    url: URL, path: Path, restore_into: Callable[[URL, str, Path], None]
+) -> tuple[str | None, dict[str, int]]:
+    """Restore ``path`` into a scratch database with ``restore_into``; return (schema
+    revision, rows per table)."""
+    with scratch_database(url) as name:
+        restore_into(url, name, path)
+        engine = engine_for(url, name)
+        try:
+            with engine.connect() as conn:
+                return schema_revision(conn), row_counts(conn)
+        except SQLAlchemyError as exc:
+            raise BackupFailed(f"the test restore cannot be read: {reason(exc)}") from None
+        finally:
+            engine.dispose()
