@@ -24,8 +24,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from embedded_backend.db.models import AuditLog
-
-CENT = Decimal("0.01")
+from embedded_backend.schemas.common import CENT
 
 
 def record(

@@ -4,6 +4,11 @@ Stock is decremented with a conditional ``UPDATE ... WHERE stock >= quantity``, 
 orders racing for the last unit can never both succeed, on any of the three databases;
 a ``CHECK (stock >= 0)`` in the schema backs this up.
 
+Money is exact: ``Decimal`` from the request to the column, and a total above the largest
+amount a money column holds (``MONEY_MAX``) is refused (422) before anything is written;
+otherwise PostgreSQL and MariaDB would fail the insert (a 503 saying the database is
+unreachable) and SQLite would store a number its column was not meant to hold.
+
 Each change is audited in the same transaction (see erp/audit.py): ``order.create`` and
 ``order.delete`` with the customer, the items (product, quantity), the status and the
 total; ``order.update`` with the status before and after.
@@ -22,9 +27,8 @@ from embedded_backend.db.models import Customer, Order, OrderItem, Product
 from embedded_backend.erp import audit
 from embedded_backend.erp.paging import get_or_404
 from embedded_backend.errors import InsufficientStockError, InvalidDataError
+from embedded_backend.schemas.common import CENT, MONEY_MAX
 from embedded_backend.schemas.orders import OrderCreate
-
-CENT = audit.CENT
 
 
 def _take_stock(session: Session, product_id: int, quantity: int) -> bool:
@@ -59,10 +63,20 @@ def create_order(session: Session, data: OrderCreate, *, actor: str) -> Order:
     if missing:
         raise InvalidDataError(f"product(s) {', '.join(map(str, missing))} do not exist")
 
+    unit_prices = {pid: Decimal(p.price).quantize(CENT) for pid, p in products.items()}
+    total = sum((unit_prices[pid] * q for pid, q in wanted.items()), Decimal(0))
+    if total > MONEY_MAX:
+        raise InvalidDataError(
+            f"the order total {total:.2f} is above the largest amount stored, {MONEY_MAX}; "
+            "split it into smaller orders"
+        )
+
     order = Order(
-        customer_id=data.customer_id, status="confirmed", total=Decimal(0), created_by=actor
+        customer_id=data.customer_id,
+        status="confirmed",
+        total=total.quantize(CENT),
+        created_by=actor,
     )
-    total = Decimal(0)
     for product_id in sorted(wanted):  # fixed order: no deadlocks between orders
         product, quantity = products[product_id], wanted[product_id]
         if not _take_stock(session, product_id, quantity):
@@ -71,9 +85,8 @@ def create_order(session: Session, data: OrderCreate, *, actor: str) -> Order:
                 f"not enough stock for product {product.sku}: {quantity} ordered, "
                 f"{product.stock} available"
             )
-        unit_price = Decimal(product.price).quantize(CENT)
+        unit_price = unit_prices[product_id]
         line_total = (unit_price * quantity).quantize(CENT)
-        total += line_total
         order.items.append(
             OrderItem(
                 product_id=product_id,
@@ -82,7 +95,6 @@ def create_order(session: Session, data: OrderCreate, *, actor: str) -> Order:
                 line_total=line_total,
             )
         )
-    order.total = total.quantize(CENT)
     session.add(order)
     session.flush()
     audit.record_create(session, actor, "order.create", str(order.id), summary(order))

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,9 +22,19 @@ T = TypeVar("T")
 # digits with at most 2 decimals are accepted (multipleOf 0.01 would be exact in JSON
 # Schema but fails float arithmetic in common validators, so it is said in words).
 MONEY_MAX = Decimal("9999999999.99")
+CENT = Decimal("0.01")
+
+
+def _cents(value: Decimal) -> Decimal:
+    """One form per amount: "1.5", "1.500" and "15E-1" are 1.50, "-0.00" is 0.00 (exact:
+    the constraints already refused anything finer than a cent)."""
+    return value.quantize(CENT) if value else Decimal("0.00")
+
+
 Money = Annotated[
     Decimal,
     Field(ge=0, max_digits=12, decimal_places=2),
+    AfterValidator(_cents),
     WithJsonSchema(
         {
             "anyOf": [

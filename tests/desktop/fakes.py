@@ -127,7 +127,7 @@ class FakeRunner:
 
     def stop(self, timeout_s: float | None = None) -> bool:
         self.stops.append(timeout_s)
-        if self.stuck:
+        if self.stuck and self._alive:  # a thread that already ended stops at once
             return False
         was_alive, self._alive = self._alive, False
         if was_alive and self.on_exit is not None:

@@ -5,32 +5,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from embedded_backend.config import Settings
 from embedded_backend.db.database import Database
-from embedded_backend.db.migrate import migrate_to_head
 from embedded_backend.db.models import AuditLog, Product
 from embedded_backend.erp import audit, customers, orders, products
 from embedded_backend.schemas.customers import CustomerCreate, CustomerUpdate
 from embedded_backend.schemas.orders import OrderCreate, OrderItemIn
 from embedded_backend.schemas.products import ProductCreate, ProductUpdate
-
-
-@pytest.fixture
-def db(make_settings: Callable[..., Settings]) -> Iterator[Database]:
-    settings = make_settings()
-    settings.paths.ensure()
-    database = Database(settings)
-    migrate_to_head(database.engine)
-    yield database
-    database.dispose()
 
 
 def _rows(db: Database) -> list[tuple[str, str, str | None, object]]:

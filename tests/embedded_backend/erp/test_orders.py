@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
-from embedded_backend.config import Settings
 from embedded_backend.db.database import Database
-from embedded_backend.db.migrate import migrate_to_head
 from embedded_backend.db.models import Order, OrderItem, Product
 from embedded_backend.erp import customers, orders, products
 from embedded_backend.errors import (
@@ -23,16 +20,6 @@ from embedded_backend.errors import (
 from embedded_backend.schemas.customers import CustomerCreate
 from embedded_backend.schemas.orders import OrderCreate, OrderItemIn
 from embedded_backend.schemas.products import ProductCreate, ProductUpdate
-
-
-@pytest.fixture
-def db(make_settings: Callable[..., Settings]) -> Iterator[Database]:
-    settings = make_settings()
-    settings.paths.ensure()
-    database = Database(settings)
-    migrate_to_head(database.engine)
-    yield database
-    database.dispose()
 
 
 def _product(db: Database, sku: str, price: str, stock: int) -> int:
