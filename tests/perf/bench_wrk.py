@@ -132,13 +132,44 @@ def run_wrk(
     db_pids: Callable[[], list[int]] | None = None,
 ) -> WrkResult:
     """One wrk run; ``db_pids`` lists the database server's processes that work for it."""
+    script_args: list[str] = []
+    if endpoint == "product":
+        script_args = [server.token, ",".join(map(str, server.product_ids))]
+    elif endpoint == "order":
+        script_args = [server.token, server.order_body()]
+    return run_wrk_script(
+        server,
+        WRK_DIR / ENDPOINTS[endpoint][1],
+        script_args,
+        threads=args.threads,
+        connections=args.connections,
+        duration=duration or args.duration,
+        wrk=args.wrk,
+        db_pids=db_pids,
+    )
+
+
+def run_wrk_script(
+    server: Server,
+    script: Path,
+    script_args: list[str],
+    *,
+    threads: int,
+    connections: int,
+    duration: float,
+    wrk: str,
+    db_pids: Callable[[], list[int]] | None = None,
+) -> WrkResult:
+    """One wrk run of any script (its arguments go after ``--``), with the CPU accounting.
+
+    ``run_wrk`` uses it for the benchmark's endpoints; the soak test for its mixed script.
+    """
     server.check_alive()
-    script = WRK_DIR / ENDPOINTS[endpoint][1]
     argv = [
-        args.wrk,
-        f"-t{args.threads}",
-        f"-c{args.connections}",
-        f"-d{int(duration or args.duration)}s",
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{int(duration)}s",
         "--timeout",
         "10s",
         "--latency",
@@ -146,17 +177,13 @@ def run_wrk(
         str(script),
         server.base,
     ]
-    if endpoint == "product":
-        argv += ["--", server.token, ",".join(map(str, server.product_ids))]
-    elif endpoint == "order":
-        argv += ["--", server.token, server.order_body()]
+    if script_args:
+        argv += ["--", *script_args]
     assert server.proc is not None
     db0 = {pid: process_cpu_s(pid) for pid in db_pids()} if db_pids else {}
     t0, busy0 = time.monotonic(), machine_busy_s()
     srv0, wrk0 = process_cpu_s(server.proc.pid), children_cpu_s()
-    done = subprocess.run(
-        argv, capture_output=True, text=True, timeout=(duration or args.duration) + 60, check=False
-    )
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60, check=False)
     elapsed = time.monotonic() - t0
     srv = process_cpu_s(server.proc.pid) - srv0
     wrk_cpu = children_cpu_s() - wrk0
