@@ -6,8 +6,12 @@ The tree (everything derives from :class:`Error`)::
     ├── ConfigError           settings or vigia.toml cannot be used
     ├── DatabaseError
     │   ├── DatabaseUnavailable   cannot connect / circuit open
-    │   │   └── MaintenanceError  a restore is running: writes (or, during the swap,
-    │   │                         all database work) refused for now (503 + Retry-After)
+    │   │   ├── MaintenanceError  a restore is running: writes (or, during the swap,
+    │   │   │                     all database work) refused for now (503 + Retry-After)
+    │   │   └── DatabaseRefused   reachable, but changes are refused (503 + Retry-After)
+    │   │       ├── DatabaseBusyError   locked by another program longer than the timeout
+    │   │       └── DatabaseFileError   the SQLite file was deleted, replaced, made
+    │   │                               read-only, or its disk is full
     │   └── UnsupportedDatabase   URL or path we refuse (network path for WAL, ...)
     ├── ServerStartError      the HTTP server could not start
     │   └── PortInUseError
@@ -53,6 +57,37 @@ class MaintenanceError(DatabaseUnavailable):
         super().__init__(message)
         self.retry_after_s = retry_after_s
         self.write = write
+
+
+class DatabaseRefused(DatabaseUnavailable):
+    """The database answers, but a change could not be saved, for a reason a person can
+    fix. The message is plain words safe to show to a client (what happened, what to do);
+    ``retry_after_s`` is the wait to suggest."""
+
+    title = "Database unavailable"
+
+    def __init__(self, message: str, retry_after_s: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class DatabaseBusyError(DatabaseRefused):
+    """Another program (or a long change) held the write lock longer than the busy timeout."""
+
+    title = "Database busy"
+
+
+class DatabaseFileError(DatabaseRefused):
+    """The SQLite file under the running server is gone, replaced, read-only or out of space.
+
+    ``kind`` is one of ``deleted``, ``replaced``, ``read_only``, ``disk_full``.
+    """
+
+    title = "Database file problem"
+
+    def __init__(self, message: str, kind: str, retry_after_s: int = 5) -> None:
+        super().__init__(message, retry_after_s)
+        self.kind = kind
 
 
 class UnsupportedDatabase(DatabaseError):

@@ -60,6 +60,7 @@ AUDITED: tuple[str, ...] = (
     "sqlite_synchronous",
     "sqlite_busy_timeout_ms",
     "db_pool_size",
+    "db_pool_timeout_s",
     "db_pool_recycle_s",
     "db_connect_timeout_s",
     "db_write_attempts",

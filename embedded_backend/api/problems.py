@@ -15,14 +15,17 @@ from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from embedded_backend.db.circuit import CircuitOpenError
-from embedded_backend.db.retry import is_lock_conflict
+from embedded_backend.db.circuit import CircuitOpenError, describe_error
+from embedded_backend.db.retry import is_connection_failure, is_lock_conflict
+from embedded_backend.db.trouble import locked_message
 from embedded_backend.errors import (
     AuthenticationError,
     ConflictError,
+    DatabaseRefused,
     DatabaseUnavailable,
     DomainError,
     InvalidDataError,
@@ -161,14 +164,43 @@ def _database_error(request: Request, exc: Exception) -> Response:
             type(exc.orig).__name__,
         )
         return problem(409, "Conflict", "the change conflicts with existing data")
-    busy = isinstance(exc, DBAPIError) and is_lock_conflict(exc)
-    log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
-    detail = (
-        "the database is busy with another writer; try again shortly"
-        if busy
-        else "the database cannot be reached right now; try again shortly"
-    )
+    if isinstance(exc, DBAPIError) and is_lock_conflict(exc):
+        return _locked(request)
+    if is_connection_failure(exc):
+        # The server went away (stopped, restarted, network): one line with the driver's
+        # reason, not a traceback per request until the circuit opens; health says what to do.
+        log.warning(
+            "database unreachable on %s %s: %s",
+            request.method,
+            request.url.path,
+            describe_error(exc),
+        )
+    else:
+        log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
+    detail = "the database cannot be reached right now; try again shortly"
     return problem(503, "Database unavailable", detail, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+def _locked(request: Request) -> Response:
+    """The write lock stayed taken for the whole busy timeout (db/database.py)."""
+    state = getattr(request.app.state, "vigia", None)
+    path, waited = (state.db.sqlite_path, state.db.busy_s or 0.0) if state else (None, 0.0)
+    log.warning(
+        "database locked: %s %s gave up after %g s", request.method, request.url.path, waited
+    )
+    return problem(
+        503,
+        "Database busy",
+        locked_message(path, waited),
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+def _refused(request: Request, exc: Exception) -> Response:
+    """The database answers but refuses changes; the message says why and what to do."""
+    assert isinstance(exc, DatabaseRefused)
+    log.warning("change refused on %s %s: %s", request.method, request.url.path, exc)
+    return problem(503, exc.title, str(exc), headers={"Retry-After": str(exc.retry_after_s)})
 
 
 def _unavailable(request: Request, exc: Exception) -> Response:
@@ -183,6 +215,21 @@ def _unavailable(request: Request, exc: Exception) -> Response:
         "Database unavailable",
         "the database cannot be reached right now; try again shortly",
         headers={"Retry-After": retry_after},
+    )
+
+
+def _pool_exhausted(request: Request, exc: Exception) -> Response:
+    """Every database connection stayed in use for ``db_pool_timeout_s``: too much at once."""
+    log.warning(
+        "no free database connection for %s %s (all in use); answered 503",
+        request.method,
+        request.url.path,
+    )
+    return problem(
+        503,
+        "Server busy",
+        "the server is handling too many requests at once; try again shortly",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
     )
 
 
@@ -207,4 +254,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(DatabaseUnavailable, _unavailable)
     app.add_exception_handler(MaintenanceError, _maintenance)  # the more specific one wins
+    app.add_exception_handler(DatabaseRefused, _refused)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolTimeoutError, _pool_exhausted)

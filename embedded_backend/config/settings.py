@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import re
 import tomllib
 from datetime import time
@@ -46,28 +47,59 @@ class _TomlSource(PydanticBaseSettingsSource):
     def __call__(self) -> dict[str, Any]:
         if not self.path.is_file():
             return {}
-        try:
-            with self.path.open("rb") as fh:
-                data = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(
-                f"{self.path} is not valid TOML ({exc}); fix or delete the file"
-            ) from None
-        except OSError as exc:
-            raise ConfigError(f"cannot read {self.path}: {exc.strerror}") from None
-        # Accept a [vigia] table or top-level keys.
-        values = dict(data.get("vigia", data))
-        secrets = SECRET_FIELDS & values.keys()
+        values = read_toml(self.path)
+        secrets = sorted(SECRET_FIELDS & values.keys())
         if secrets:
             raise ConfigError(
-                f"{self.path} contains {', '.join(sorted(secrets))}: secrets must not be "
-                "stored in a file; remove them (they live in the system keyring, or in "
-                "VIGIA_ADMIN_TOKEN / VIGIA_SECRET_KEY on servers)"
+                f"{self.path} contains {', '.join(secrets)} ({_lines(self.path, secrets)}): "
+                "secrets must not be stored in a file; remove them (they live in the system "
+                "keyring, or in VIGIA_ADMIN_TOKEN / VIGIA_SECRET_KEY on servers)"
             )
-        unknown = values.keys() - self.settings_cls.model_fields.keys()
+        unknown = sorted(values.keys() - self.settings_cls.model_fields.keys())
         if unknown:
-            raise ConfigError(f"{self.path}: unknown setting(s) {', '.join(sorted(unknown))}")
+            raise ConfigError(
+                f"{self.path}: unknown setting(s) {', '.join(unknown)} "
+                f"({_lines(self.path, unknown)}); correct the name or delete the line"
+            )
         return values
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The settings in ``path`` (a ``[vigia]`` table or top-level keys); a file that cannot
+    be read or parsed is a ConfigError naming the file and, when known, the line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path} is not valid TOML (line {line} is not UTF-8 text); "
+            "fix that line or delete the file"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML ({exc}); fix or delete the file") from None
+    return dict(data.get("vigia", data))
+
+
+def _key_line(path: Path, key: str) -> int | None:
+    """The line of ``path`` that sets ``key`` (for messages; None if not found)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    pattern = re.compile(rf"\s*(?:{re.escape(key)}|[\"']{re.escape(key)}[\"'])\s*=")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+def _lines(path: Path, keys: list[str]) -> str:
+    found = [(key, _key_line(path, key)) for key in keys]
+    return ", ".join(f"line {n}" if n else key for key, n in found)
 
 
 def _host_pattern(pattern: str) -> str:
@@ -93,6 +125,8 @@ def _host_pattern(pattern: str) -> str:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="VIGIA_",
+        # VIGIA_HOME= (empty) means "not set", as for XDG_*: never "the current directory".
+        env_ignore_empty=True,
         extra="ignore",
         validate_default=True,
         case_sensitive=False,
@@ -119,6 +153,9 @@ class Settings(BaseSettings):
     # Database (all dialects)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_pool_recycle_s: int = Field(default=1800, ge=30)
+    # How long a request waits for a free connection when all 2 × db_pool_size are in use
+    # before it is answered 503 "Server busy" (then Retry-After).
+    db_pool_timeout_s: float = Field(default=10.0, gt=0, le=300)
     db_connect_timeout_s: float = Field(default=5.0, gt=0)
     db_startup_retry_s: float = Field(default=10.0, ge=0)
     db_background_retry_s: float = Field(default=5.0, gt=0)
@@ -247,6 +284,11 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def database_password_missing(self) -> bool:
+        """The database URL names a user but no password, and none was found."""
+        return self.database_password is None and _url_needs_password(self.database_url)
+
+    @property
     def effective_database_url(self) -> str:
         if self.database_url:
             if self.database_password is not None and _url_needs_password(self.database_url):
@@ -292,8 +334,29 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**clean)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
-            for err in exc.errors(include_input=False)
-        )
-        raise ConfigError(f"invalid settings: {problems}") from None
+        toml = _toml_path(clean)
+        problems = []
+        for err in exc.errors(include_input=False):
+            where = ".".join(str(p) for p in err["loc"]) or "settings"
+            line = _toml_line(toml, str(err["loc"][0]), clean) if err["loc"] else None
+            if line is not None:
+                where = f"{toml} line {line}: {where}"
+            problems.append(f"{where}: {err['msg']}")
+        raise ConfigError(f"invalid settings: {'; '.join(problems)}") from None
+
+
+def _toml_path(overrides: dict[str, Any]) -> Path:
+    """Where :meth:`Settings.settings_customise_sources` looks for vigia.toml."""
+    env = {key.upper(): value for key, value in os.environ.items()}
+    home = overrides.get("home") or env.get("VIGIA_HOME") or default_home()
+    return Path(home).expanduser() / "vigia.toml"
+
+
+def _toml_line(path: Path, key: str, overrides: dict[str, Any]) -> int | None:
+    """The line of vigia.toml a bad value came from: None when a flag or the environment
+    gave it (they win over the file), or the file does not set it."""
+    if key in overrides or f"VIGIA_{key}".upper() in (k.upper() for k in os.environ):
+        return None
+    if not path.is_file():
+        return None
+    return _key_line(path, key)

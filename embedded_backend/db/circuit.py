@@ -14,7 +14,9 @@ conflicts and constraint violations say the database is there.
 
 :func:`attach` wires a breaker to an engine: a failed connect or a disconnect seen by
 ``handle_error`` counts as a failure, a successful pool checkout (after pre-ping) as a
-success. Any success closes the circuit, whoever observed it.
+success. Any success closes the circuit, whoever observed it: besides the requests, the
+backend pings the database every 2 s while the circuit is open (lifespan.py), so it closes
+within about 2 s of the database coming back rather than at the next probe ``reset_s`` later.
 """
 
 from __future__ import annotations

@@ -5,6 +5,13 @@ survives a power cut), ``foreign_keys=ON`` and ``busy_timeout``. The driver's ow
 transaction handling is switched off so that Vigia emits ``BEGIN`` itself: read sessions
 use a deferred ``BEGIN``, write sessions ``BEGIN IMMEDIATE`` (the write lock is taken at
 the start, so a transaction never fails half-way on a lock upgrade).
+
+Two things guard the file itself (see db/sqlite_file.py): each connection remembers the
+identity (device, inode) of the file it opened, so a write can notice that the path now
+names another file or none; and once the database has been opened, later connections
+open it with ``mode=rw``, so a deleted file is never silently re-created empty.
+A write may pass ``BUSY_OPTION`` (milliseconds) to wait less than ``busy_timeout``
+for the lock: what is left of its own deadline.
 """
 
 from __future__ import annotations
@@ -17,12 +24,16 @@ from sqlalchemy.engine import URL
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from embedded_backend.config import Settings
+from embedded_backend.db.sqlite_file import file_id
 from embedded_backend.db.urls import check_sqlite_location, parse_database_url, sqlite_file
 from embedded_backend.errors import UnsupportedDatabase
 
 log = logging.getLogger(__name__)
 
 BEGIN_OPTION = "vigia_begin"
+BUSY_OPTION = "vigia_busy_ms"
+FILE_ID = "vigia_file_id"  # key in a pooled connection's ``info``: (st_dev, st_ino)
+_BUSY_NOW = "vigia_busy_now"  # the busy_timeout this connection has now
 
 
 def create_db_engine(settings: Settings, url: URL | str | None = None) -> Engine:
@@ -35,7 +46,7 @@ def create_db_engine(settings: Settings, url: URL | str | None = None) -> Engine
         "pool_recycle": settings.db_pool_recycle_s,
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_pool_size,
-        "pool_timeout": 10,
+        "pool_timeout": settings.db_pool_timeout_s,
     }
     timeout = max(1, int(settings.db_connect_timeout_s))
     if backend == "postgresql":
@@ -58,18 +69,30 @@ def _sqlite_engine(url: URL, settings: Settings) -> Engine:
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_timeout=10,
+        pool_timeout=settings.db_pool_timeout_s,
         connect_args={"check_same_thread": False, "timeout": settings.db_connect_timeout_s},
     )
     synchronous = settings.sqlite_synchronous
-    busy_ms = settings.sqlite_busy_timeout_ms
+    busy_ms = int(settings.sqlite_busy_timeout_ms)
+    opened = [False]
+
+    @event.listens_for(engine, "do_connect")
+    def _never_recreate(
+        _dialect: Any, _record: ConnectionPoolEntry, cargs: list[Any], cparams: dict[str, Any]
+    ) -> None:
+        # The first connection may create the file (first start); after that a missing
+        # file is a fault to report, not a reason to start over with an empty database.
+        if path is not None and opened[0] and path.is_absolute():
+            cargs[0] = f"{path.as_uri()}?mode=rw"
+            cparams["uri"] = True
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    def _on_connect(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None  # Vigia emits BEGIN itself (see below)
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+            cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+            record.info[_BUSY_NOW] = busy_ms
             if path is not None:
                 mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
@@ -81,11 +104,19 @@ def _sqlite_engine(url: URL, settings: Settings) -> Engine:
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
             cursor.close()
+        if path is not None:
+            record.info[FILE_ID] = file_id(path)
+            opened[0] = True
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        options = conn.get_execution_options()
+        busy = int(options.get(BUSY_OPTION, busy_ms))
+        info = conn.connection.info
+        if info.get(_BUSY_NOW) != busy:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {busy}")
+            info[_BUSY_NOW] = busy
+        conn.exec_driver_sql(f"BEGIN {options.get(BEGIN_OPTION, 'DEFERRED')}")
 
     return engine
 

@@ -21,8 +21,10 @@ import anyio
 
 from embedded_backend.backup.folder import backup_folder
 from embedded_backend.backup.listing import newest_backup
-from embedded_backend.db.circuit import CircuitOpenError
-from embedded_backend.errors import MaintenanceError
+from embedded_backend.cache.front import FALLBACK_OUTPUT
+from embedded_backend.db.circuit import CircuitOpenError, describe_error
+from embedded_backend.errors import DatabaseFileError, MaintenanceError
+from embedded_backend.logs.setup import log_file_problem
 from embedded_backend.state import AppState
 
 Entry = dict[str, Any]
@@ -58,7 +60,10 @@ async def database(state: AppState) -> Check:
         return "database:responseTime", [entry]
     try:
         with anyio.fail_after(state.settings.health_check_timeout_s):
-            latency = await anyio.to_thread.run_sync(state.db.ping, abandon_on_cancel=True)
+            latency = await anyio.to_thread.run_sync(_ping, state, abandon_on_cancel=True)
+    except DatabaseFileError as exc:  # the SQLite file is gone or replaced
+        state.db_status.failed(exc.kind)
+        entry.update(status="fail", observedValue=None, output=str(exc))
     except MaintenanceError as exc:  # the swap began meanwhile: not a database failure
         entry.update(status="fail", observedValue=None, output=str(exc))
         entry["retryAfter"] = exc.retry_after_s
@@ -69,18 +74,20 @@ async def database(state: AppState) -> Check:
     except CircuitOpenError as exc:  # failing fast: no connection was attempted
         reason = f"circuit open: {exc.last_error or 'repeated connection failures'}"
         state.db_status.failed(reason)
-        entry.update(status="fail", observedValue=None, output=reason)
+        entry.update(status="fail", observedValue=None, output=_unreachable(reason))
         entry["retryAfter"] = int(exc.retry_after_header)
     except Exception as exc:  # noqa: BLE001 - any failure of the probe is the answer
-        reason = _db_reason(exc)
+        reason = describe_error(exc)
         state.db_status.failed(reason)
-        output = f"database unreachable: {reason}"
         if not state.db.circuit.is_closed:  # this failure (or the probe's) opened it
-            output = f"circuit open: {reason}"
-        entry.update(status="fail", observedValue=None, output=output)
+            reason = f"circuit open: {reason}"
+        entry.update(status="fail", observedValue=None, output=_unreachable(reason))
     else:
         state.db_status.reachable = True
         entry.update(status="pass", observedValue=round(latency, 2))
+        writes = await anyio.to_thread.run_sync(state.db.write_health)
+        if writes is not None:
+            entry.update(status=writes[0], output=writes[1])
         maintenance = state.maintenance
         if maintenance is not None:
             entry.update(
@@ -91,10 +98,24 @@ async def database(state: AppState) -> Check:
     return "database:responseTime", [entry]
 
 
-def _db_reason(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-    return f"{type(orig).__name__}: {first}"[:300]
+def _ping(state: AppState) -> float:
+    """``SELECT 1``; a SQLite file deleted under the server is put back first
+    (db/sqlite_file.py)."""
+    try:
+        return state.db.ping()
+    except DatabaseFileError as exc:
+        if exc.kind != "deleted":
+            raise
+    state.db.put_back_deleted()
+    return state.db.ping()
+
+
+def _unreachable(reason: str) -> str:
+    """What is wrong, the driver's reason for an administrator, and what to do."""
+    return (
+        f"database unreachable ({reason}); start the database server or check the network: "
+        "the backend reconnects by itself"
+    )
 
 
 def routers(state: AppState) -> Check:
@@ -149,6 +170,15 @@ def disk(state: AppState) -> Check:
     return "disk:utilization", [entry]
 
 
+def log_file(state: AppState) -> Check:
+    """``warn`` while the log file cannot be written (a full disk): serving goes on."""
+    problem = log_file_problem()
+    entry: Entry = {"componentType": "system", "status": "pass" if problem is None else "warn"}
+    if problem is not None:
+        entry["output"] = problem
+    return "logs:file", [entry]
+
+
 def backup_age(state: AppState) -> Check:
     """Age of the newest complete, verified backup (a damaged or unfinished one does not
     count; see :mod:`embedded_backend.backup.listing`)."""
@@ -182,7 +212,7 @@ def cache(state: AppState) -> Check:
         "time": now_iso(),
     }
     if front.degraded:
-        entry["output"] = "Redis unreachable, using in-process cache" + (
+        entry["output"] = FALLBACK_OUTPUT + (
             f" ({front.last_error})" if front.last_error else ""
         )
     return "cache:status", [entry]

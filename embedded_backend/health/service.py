@@ -39,6 +39,7 @@ class HealthService:
             checks.routers(state),
             checks.uptime(state),
             checks.disk(state),
+            checks.log_file(state),
             checks.backup_age(state),
             checks.cache(state),
         ]

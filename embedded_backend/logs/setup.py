@@ -2,7 +2,9 @@
 
 Every record goes through a queue to a single listener thread, so threads (server,
 tray, background tasks) never interleave lines and the file has one writer. Secrets
-are removed before a record enters the queue.
+are removed before a record enters the queue. A log file that cannot be written (full
+disk) never disturbs the process: see logs/file_handler.py; :func:`log_file_problem`
+says what is wrong, for health.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from asgi_correlation_id import CorrelationIdFilter
 
+from embedded_backend.logs.file_handler import ResilientFileHandler
 from embedded_backend.logs.formatters import ConsoleFormatter, JsonFormatter
 from embedded_backend.logs.redaction import redact
 
@@ -58,7 +61,7 @@ def configure_logging(
             return
         _stop_locked()
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
+        file_handler = ResilientFileHandler(
             log_file, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8", delay=True
         )
         file_handler.setFormatter(JsonFormatter())
@@ -80,7 +83,19 @@ def configure_logging(
         # Quiet libraries that are chatty at INFO.
         for name in ("uvicorn.access", "httpx", "httpcore", "alembic"):
             logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
-        _state.update(file=log_file, console=console, listener=listener, handler=queue_handler)
+        _state.update(
+            file=log_file,
+            console=console,
+            listener=listener,
+            handler=queue_handler,
+            file_handler=file_handler,
+        )
+
+
+def log_file_problem() -> str | None:
+    """Why the log file cannot be written right now (plain words), or None."""
+    handler = _state.get("file_handler")
+    return handler.problem() if isinstance(handler, ResilientFileHandler) else None
 
 
 def _stop_locked() -> None:

@@ -48,7 +48,8 @@ def _release(proc: subprocess.Popen[str], kill: bool = False) -> None:
 
 @pytest.fixture
 def db(make_settings: Callable[..., Settings]) -> Database:
-    database = Database(make_settings(sqlite_busy_timeout_ms=500, db_write_attempts=12))
+    # A write waits for the lock at most the busy timeout in all (then 503): 5 s outlasts 3 s.
+    database = Database(make_settings(sqlite_busy_timeout_ms=5000, db_write_attempts=12))
     migrate_to_head(database.engine)
     return database
 
