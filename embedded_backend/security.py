@@ -65,9 +65,19 @@ def create_access_token(claims: TokenClaims, key: str, expire_minutes: int) -> s
 
 
 def decode_access_token(token: str, key: str) -> TokenClaims | None:
-    """The claims of a valid, unexpired token; None for anything else."""
+    """The claims of a valid, unexpired token; None for anything else.
+
+    ``iat`` is not checked: a token issued while the machine's clock was ahead would be
+    "issued in the future" once the clock is corrected, and every user who logged in
+    meanwhile would be thrown out. ``exp`` (and the signature) is what bounds a token.
+    """
     try:
-        payload = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": ["exp"]})
+        payload = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            options={"require": ["exp"], "verify_iat": False},
+        )
         return TokenClaims(
             int(payload["sub"]), str(payload["name"]), str(payload["role"]), float(payload["exp"])
         )

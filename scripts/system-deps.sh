@@ -10,6 +10,9 @@ command -v wrk >/dev/null || packages+=(wrk)
 command -v promtool >/dev/null || packages+=(prometheus)
 command -v sqlite3 >/dev/null || packages+=(sqlite3)  # tests/perf/bench_backup.py baseline
 command -v supervisord >/dev/null || packages+=(supervisor)  # tests/perf/bench_tray.py anchor
+# tests/faults/test_clock_jump.py compiles a tiny LD_PRELOAD wall-clock shifter (Debian 12's
+# libfaketime 0.9.10 breaks time.sleep when the monotonic clock is left real).
+command -v cc >/dev/null || packages+=(gcc libc6-dev)
 
 # The tray app (Qt's xcb platform plugin) and its end-to-end tests (tests/e2e/test_tray.py):
 # a virtual X display, a system tray, a notification daemon, a D-Bus session bus, and the

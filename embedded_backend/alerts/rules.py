@@ -91,8 +91,9 @@ def error_rate(s: Snapshot, t: Thresholds) -> Finding | None:
     return Finding(
         severity,
         f"{s.error_rate * 100:.0f}% of the requests in the last {minutes:.0f} minutes failed "
-        "with a server error. Check the backend log for the failing screen or router; if it "
-        "keeps happening, restart the backend and call support.",
+        "with a server error. If a database alert is raised too, it is the cause: see to it "
+        "first (a restart would not help). Otherwise check the backend log for the failing "
+        "screen or router; if it keeps happening, restart the backend and call support.",
         round(s.error_rate, 4),
     )
 

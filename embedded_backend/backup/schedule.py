@@ -12,9 +12,15 @@ startup, stopped before the engine is disposed). What it does:
 - **Missed.** At startup, if today's time has passed and there is no backup (of any
   trigger) made today, one is made after ``backup_startup_delay_s`` (default 2 minutes),
   so it does not compete with the start itself.
-- **Waiting** re-reads the wall clock at least every minute, so a machine that was
-  suspended, or whose clock was corrected, runs the backup at the right time, or once at
-  once if the time passed meanwhile.
+- **Waiting** re-reads the wall clock at least every ``MAX_NAP_S`` (5 s), so a machine
+  that was suspended, or whose clock was corrected, runs the backup at the right time, or
+  once at once if the time passed meanwhile. The timers themselves are monotonic
+  (``asyncio.sleep``); comparing the wall clock with the monotonic one after each nap
+  tells a clock step (a time sync, someone setting the time, a wake-up from sleep) from
+  time passing, and the step is logged with the next backup time. A step forward past
+  ``backup_time`` makes the day's backup once; a step back never repeats one: after a
+  backup the next is due at the next day's time, a fixed moment a step back only makes
+  further away.
 - **Running.** :func:`~embedded_backend.backup.automatic.scheduled_backup` in a worker
   thread (never on the event loop): ``create_backup(trigger="schedule")``, audit
   (``backup.create``, actor ``vigia``), then ``prune_backups`` (retention: N daily,
@@ -33,7 +39,9 @@ startup, stopped before the engine is disposed). What it does:
   backup lock and the next backup deletes the temporary file.
 
 Time is injectable (``clock`` returns an aware datetime, ``sleep`` awaits seconds, ``tz``
-is the zone, ``None`` = the machine's), so tests run a day in milliseconds.
+is the zone, ``None`` = the machine's; ``monotonic`` is compared with ``clock`` to notice
+steps, and defaults to ``time.monotonic`` only with the real clock), so tests run a day in
+milliseconds.
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from time import monotonic as _monotonic
 from typing import Any, Literal
 
 import anyio
@@ -62,7 +71,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 
-MAX_NAP_S = 60.0  # the wall clock is re-read at least this often while waiting
+MAX_NAP_S = 5.0  # the wall clock is re-read at least this often while waiting
+CLOCK_STEP_S = 2.0  # wall and monotonic clocks disagreeing by this much = a clock step
 BUSY_RETRY = timedelta(minutes=5)
 FAILURE_RETRY = timedelta(minutes=30)
 FAILURE_RETRIES = 3  # after the first failure of a day; then the next daily time
@@ -124,6 +134,15 @@ class Attempt:
     next_at: datetime  # when the scheduler runs next (UTC)
 
 
+def _duration(seconds: float) -> str:
+    """``3 h 0 min``, ``12 min``, ``40 s``: a clock step in words."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min" if minutes else f"{secs} s"
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -140,6 +159,7 @@ class BackupScheduler:
         sleep: Sleep | None = None,
         tz: tzinfo | None = None,
         stop_wait_s: float | None = None,
+        monotonic: Callable[[], float] | None = None,
     ) -> None:
         self.settings = settings
         self.db = db  # for the audit rows; None = no audit
@@ -150,6 +170,8 @@ class BackupScheduler:
         self.attempts: deque[Attempt] = deque(maxlen=HISTORY)
         self._clock = clock or _utc_now
         self._sleep = sleep or asyncio.sleep
+        # A fake wall clock with the real monotonic one would look like steps all along.
+        self._monotonic = monotonic or (_monotonic if clock is None else None)
         self._task: asyncio.Task[None] | None = None
         self._failures = 0
         self._running = False  # a backup is being made in the worker thread
@@ -214,7 +236,23 @@ class BackupScheduler:
 
     async def _wait_until(self, due: datetime) -> None:
         while (remaining := (due - self._clock()).total_seconds()) > 0:
+            wall, mono = self._clock(), self._monotonic() if self._monotonic else 0.0
             await self._sleep(min(remaining, MAX_NAP_S))
+            if self._monotonic is not None:
+                step = (self._clock() - wall).total_seconds() - (self._monotonic() - mono)
+                if abs(step) >= CLOCK_STEP_S:
+                    self._clock_stepped(step, due)
+
+    def _clock_stepped(self, step_s: float, due: datetime) -> None:
+        direction = "forward" if step_s > 0 else "back"
+        when = "it is due now" if due <= self._clock() else f"the next is at {self._local(due)}"
+        log.warning(
+            "the clock was moved %s by %s (a time sync, a manual change or the computer "
+            "waking up); scheduled backups follow the clock: %s",
+            direction,
+            _duration(abs(step_s)),
+            when,
+        )
 
     async def _attempt(self) -> datetime:
         started = self._clock()

@@ -64,7 +64,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _SLOTS = 4096
 _LOCKS = 64
-FALLBACK_OUTPUT = "Redis unreachable, using in-process cache"
+FALLBACK_OUTPUT = (
+    "Redis unreachable, using in-process cache; everything keeps working. Start Redis again "
+    "(or check VIGIA_REDIS_URL): the backend goes back to it by itself"
+)
 
 
 class Ticket(NamedTuple):
@@ -143,9 +146,12 @@ class CacheFront:
             self.fallback_since = datetime.now(UTC)
             self.memory.clear()
         log.warning(
-            "Redis cache unreachable (%s); using the in-process cache, retrying every %g s",
+            "Redis cache unreachable (%s); using the in-process cache, retrying every %g s. "
+            "Reads and writes keep working; start Redis at %s again (or fix VIGIA_REDIS_URL) "
+            "and the backend goes back to it by itself",
             reason,
             self.retry_s,
+            self.redis.url if self.redis is not None else "?",
         )
 
     def try_recover(self) -> bool:
