@@ -105,3 +105,27 @@ def peek_admin_token(settings: Settings, store: Keyring | None = None) -> str | 
     if settings.admin_token:
         return settings.admin_token.get_secret_value()
     return (store or Keyring()).get(ADMIN_TOKEN)
+
+
+DATABASE_LOGIN_FIX = (
+    "set VIGIA_DATABASE_PASSWORD, or make the system keyring available and save the "
+    "password again in the tray's settings"
+)
+
+
+def database_password_problem(settings: Settings, store: Keyring | None = None) -> str | None:
+    """Why the database password is unknown, when it is kept in a keyring that does not
+    answer (so a refused login can be traced to it); None when there is nothing to say."""
+    if not settings.database_password_missing or settings.database_url is None:
+        return None
+    store = store or Keyring()
+    if store.get(DATABASE_PASSWORD) is not None or store.unavailable_reason is None:
+        return None
+    from sqlalchemy.engine import make_url  # only for server URLs: SQLAlchemy is heavy
+
+    user = make_url(settings.database_url).username
+    return (
+        f"database user '{user}' has no password in VIGIA_DATABASE_URL or "
+        "VIGIA_DATABASE_PASSWORD, and the system keyring that keeps it is not available "
+        f"({store.unavailable_reason}); Vigia connects without a password"
+    )

@@ -8,6 +8,7 @@ from typing import Any
 
 from embedded_backend.cli.common import settings_from
 from embedded_backend.errors import ConfigError
+from embedded_backend.secrets import DATABASE_LOGIN_FIX, database_password_problem
 
 _MARK = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL"}
 
@@ -36,6 +37,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         results = run_checks(settings)
         home = str(settings.home)
+        problem = database_password_problem(settings)
+        if problem:
+            results.append(CheckResult("database_password", "warn", problem, DATABASE_LOGIN_FIX))
     failed = [r for r in results if r.status == "fail"]
     if args.json:
         print(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from fastapi import APIRouter, FastAPI
 from embedded_backend.routers.specs import RouterSpec
 
 log = logging.getLogger(__name__)
+
+_NOT_A_ROUTER = ", not a fastapi.APIRouter"
 
 RouterState = Literal["loaded", "failed", "disabled"]
 
@@ -60,7 +63,7 @@ def import_router(spec: RouterSpec) -> APIRouter:
     for part in spec.attribute.split("."):
         obj = getattr(obj, part)
     if not isinstance(obj, APIRouter):
-        raise TypeError(f"{spec.target} is a {type(obj).__name__}, not a fastapi.APIRouter")
+        raise TypeError(f"{spec.target} is a {type(obj).__name__}{_NOT_A_ROUTER}")
     return obj
 
 
@@ -110,7 +113,7 @@ class RouterRegistry:
                 spec,
                 "failed",
                 type(exc).__name__,
-                _short(exc),
+                _short(exc) + _advice(spec, exc),
                 datetime.now(UTC),
                 (time.perf_counter() - started) * 1000,
             )
@@ -140,6 +143,23 @@ class RouterRegistry:
 
 def _nested(prefix: str, parent: str) -> bool:
     return prefix != parent and prefix.startswith(parent + "/")
+
+
+def _advice(spec: RouterSpec, exc: BaseException) -> str:
+    """What the administrator should do, for the failures whose fix is clear from the type
+    alone (an exception the module raised itself keeps just its own message)."""
+    if isinstance(exc, SyntaxError):
+        return f"; fix {exc.filename or 'the file'} and restart Vigia"
+    if isinstance(exc, ModuleNotFoundError):
+        if exc.name and (spec.module + ".").startswith(exc.name + "."):
+            return f"; check the module name of '{spec.name}' in VIGIA_ROUTERS"
+        return f"; {spec.module} needs it: install it and restart Vigia"
+    loaded = sys.modules.get(spec.module)
+    if isinstance(exc, AttributeError) and loaded is not None and exc.obj is loaded:
+        return f"; check the attribute name of '{spec.name}' in VIGIA_ROUTERS"
+    if isinstance(exc, TypeError) and str(exc).endswith(_NOT_A_ROUTER):
+        return f"; point '{spec.name}' in VIGIA_ROUTERS at a fastapi.APIRouter"
+    return ""
 
 
 def _short(exc: BaseException) -> str:

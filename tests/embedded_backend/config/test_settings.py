@@ -75,3 +75,15 @@ def test_secret_values_do_not_show_in_repr(monkeypatch: pytest.MonkeyPatch) -> N
     assert s.admin_token is not None
     assert "very-secret-token-value" not in repr(s)
     assert s.admin_token.get_secret_value() == "very-secret-token-value"
+
+
+def test_empty_variables_mean_not_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # VIGIA_HOME= once put a database, logs and backups in the current directory.
+    monkeypatch.setenv("VIGIA_HOME", "")
+    monkeypatch.setenv("VIGIA_PORT", "")
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user" / "data"))
+    monkeypatch.chdir(tmp_path)
+    s = load_settings()
+    assert s.home == (tmp_path / "user" / "data" / "Vigia").resolve()
+    assert s.port == 8002
