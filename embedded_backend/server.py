@@ -5,6 +5,12 @@ picks a free port and we publish the real one) and ``timeout_graceful_shutdown``
 ``start``/``stop``/``restart`` may be called from any thread. A ``SystemExit`` raised by
 uvicorn inside the thread is caught and reported as a failed start, never lost.
 
+A thread whose event loop is blocked (a synchronous sleep in ``async def``) cannot be
+ended: ``stop`` gives up on it after its deadline and the runner may start again (the
+port is free again once that thread lets go of it). Only the runner's current thread
+reports its end through ``on_exit``: the late end of an abandoned one is not news about
+the server that runs now, and must not be taken for its crash.
+
 The runner keeps its :class:`Settings` and, after the first start, the port it bound
 (so a restart comes back at the same address). :meth:`ServerRunner.configure`, between
 a stop and a start, gives it new settings (the tray, after its settings window changed
@@ -26,7 +32,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from embedded_backend.config import Settings
-from embedded_backend.errors import ServerStartError
+from embedded_backend.errors import PortInUseError, ServerStartError
 from embedded_backend.netutil import bind_socket
 from embedded_backend.state import AppState
 
@@ -49,6 +55,7 @@ class ServerRunner:
         self.app: FastAPI | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._stuck: threading.Thread | None = None  # the last thread a stop gave up on
         self._error: str | None = None
         self._lock = threading.RLock()
         # Called from the server thread when it ends: None after a requested stop, else why.
@@ -86,7 +93,15 @@ class ServerRunner:
             if self.alive:
                 raise ServerStartError("the server is already running")
             port = self.port if self.port is not None else self.settings.port
-            sock = bind_socket(self.settings.host, port, self.settings.port_retry_s)
+            try:
+                sock = bind_socket(self.settings.host, port, self.settings.port_retry_s)
+            except PortInUseError:
+                if self._stuck is None or not self._stuck.is_alive():
+                    raise
+                raise ServerStartError(
+                    f"the previous run of the backend is stuck (something blocks it) and "
+                    f"still holds port {port}; Vigia keeps trying, or quit and reopen Vigia"
+                ) from None
             self.port = sock.getsockname()[1]
             try:
                 self.app = self.app_factory(self.settings)
@@ -131,10 +146,13 @@ class ServerRunner:
             sock.close()
             if reason is None and not server.should_exit:
                 reason = "the server stopped unexpectedly"
-            self._error = reason
-            callback = self.on_exit
-            if callback is not None:
-                callback(reason)
+            if self._thread is threading.current_thread():
+                self._error = reason
+                callback = self.on_exit
+                if callback is not None:
+                    callback(reason)
+            else:  # a stop gave up on this thread (stuck) and the runner moved on
+                log.warning("the stuck server thread of an earlier start has ended")
 
     def _wait_started(self, server: uvicorn.Server, deadline_s: float) -> None:
         deadline = time.monotonic() + deadline_s
@@ -164,6 +182,12 @@ class ServerRunner:
                 server.force_exit = True
                 thread.join(5)
             stopped = not thread.is_alive()
+            if not stopped:
+                # Its event loop is blocked: it saw neither request. Given up on; when it
+                # wakes it shuts down the ordinary way (its app's lifespan closes what it
+                # opened) rather than cut short, which only adds a traceback to the log.
+                server.force_exit = False
+                self._stuck = thread
             self._unpublish()
             self._server = None
             self._thread = None
@@ -177,6 +201,13 @@ class ServerRunner:
         with self._lock:
             if self.alive:
                 raise ServerStartError("the server is running; stop it before configuring it")
+            if self._stuck is not None and self._stuck.is_alive():
+                # Its app still holds the old database and port: new settings (another
+                # port, say) would run a second server beside it. Applied once it ends.
+                raise ServerStartError(
+                    "the previous run of the backend is stuck (something blocks it); the new "
+                    "settings apply once it ends. Vigia keeps trying, or quit and reopen Vigia"
+                )
             old, self.settings = self.settings, settings
             if (settings.host, settings.port) != (old.host, old.port):
                 self.port = None

@@ -6,9 +6,10 @@
   one alert, not twenty.
 - **Deduplicated**: one alert per ``(category, subject)`` while it lasts; its message and
   severity follow the condition (``changed``) without a new toast.
-- **Toast only on change**: ``toast_requested`` is emitted when an alert is raised and when it is
-  resolved, never while it lasts; a category in ``muted_categories`` makes no toast but
-  is still recorded.
+- **Toast only on change**: ``toast_requested`` is emitted when an alert is raised, when its
+  severity rises (the backend that "is restarting" now "keeps stopping": the advice
+  changes, so the person must hear it) and when it is resolved, never while it merely
+  lasts; a category in ``muted_categories`` makes no toast but is still recorded.
 - **History**: every alert, active or resolved, newest first (``history()``);
   ``changed`` lets the history store persist each change.
 - **Waking from sleep**: when the monotonic and wall clocks disagree, or the gap since the
@@ -280,6 +281,10 @@ class AlertCenter:
             record.message,
         )
         self.changed.emit(dataclasses.replace(record))
+        self._announce(record)
+
+    def _announce(self, record: AlertRecord) -> None:
+        """The toast for a raised (or escalated) alert, unless its category is muted."""
         if not record.muted:
             self.toast_requested.emit(
                 Notice(
@@ -298,9 +303,13 @@ class AlertCenter:
         now = (finding.severity, finding.title, finding.message)
         if now == (record.severity, record.title, record.message):
             return
+        rose = SEVERITIES.index(finding.severity) > SEVERITIES.index(record.severity)
         record.severity, record.title, record.message = now
         record.updated_at = wall
         self.changed.emit(dataclasses.replace(record))
+        if rose:
+            log.info("alert escalated to %s (%s)", record.severity, record.category)
+            self._announce(record)
 
     def _resolve(self, record: AlertRecord, finding: Finding, wall: float, by: str) -> None:
         record.resolved_at = record.updated_at = wall

@@ -276,8 +276,8 @@ class Supervisor:
         stopped = self._runner.stop(self.config.stop_timeout_s)
         if not stopped:
             log.error(
-                "the backend thread did not end after a graceful and a forced stop; it is "
-                "stuck and will end with the application"
+                "the backend thread did not end after a graceful and a forced stop: it is "
+                "stuck (something blocks it); the next start takes its port once it lets go"
             )
         return stopped
 

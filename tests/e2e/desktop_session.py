@@ -26,11 +26,13 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.waiting import wait_for
 
 TOOLS = (
     "Xvfb",
@@ -61,17 +63,6 @@ def screenshot_dir() -> Path:
     path = Path(chosen) if chosen else REPO / ".work" / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.1)
 
 
 @dataclass

@@ -282,3 +282,42 @@ def test_stop_forces_after_the_grace_period(make_runner: Callable[..., ServerRun
             pass  # the connection was cut
         else:
             assert r.status_code == 500 and "Traceback" not in r.text, r.text
+
+
+def _blocking_app(settings: Settings) -> FastAPI:
+    app = create_app(settings)
+
+    @app.post("/test/block")
+    async def block(s: float = 12.0) -> dict[str, float]:
+        time.sleep(s)  # blocks the loop past the stop (0 s grace + 5 s, forced + 5 s): stuck
+        return {"blocked": s}
+
+    return app
+
+
+def test_a_stuck_thread_is_given_up_and_new_settings_wait_for_its_end(
+    make_runner: Callable[..., ServerRunner], make_settings: Callable[..., Settings]
+) -> None:
+    runner = make_runner(_blocking_app)
+    runner.start()
+    exits: list[str | None] = []
+    runner.on_exit = exits.append
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(httpx.post, f"{runner.url}/test/block", timeout=30)
+        time.sleep(0.3)  # the request is in the blocked handler
+        assert runner.stop(timeout_s=0) is False  # gave up: the thread cannot be ended
+        assert not runner.alive
+        with pytest.raises(ServerStartError, match="previous run of the backend is stuck"):
+            runner.configure(make_settings(port=0))
+        assert pending.result().status_code == 200  # it wakes, answers, then shuts down
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            runner.configure(make_settings(port=0))
+            break
+        except ServerStartError:
+            assert time.monotonic() < deadline, "the stuck thread never ended"
+            time.sleep(0.1)
+    assert exits == []  # the abandoned thread's end is not reported as a crash of a new one
+    runner.start()
+    assert get(runner, "/readyz").status_code == 200

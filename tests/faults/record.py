@@ -17,11 +17,21 @@ never has a hole a test forgot to fill.
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 REPORT_ENV = "VIGIA_FAULT_REPORT"
+
+# A test's temp folders, as the product names them in its messages: shown as the user would
+# see their own folders ($VIGIA_HOME/vigia.db), not as /tmp/pytest-of-root/pytest-65/....
+_TEMP_HOME = re.compile(r"/tmp/pytest-of-[^/\s]+/pytest-\d+/[^/\s]+/home\d*")
+_TEMP_DIR = re.compile(r"/tmp/pytest-of-[^/\s]+/pytest-\d+/[^/\s]+")
+
+
+def _plain_paths(text: str) -> str:
+    return _TEMP_DIR.sub("<temp>", _TEMP_HOME.sub("$VIGIA_HOME", text))
 
 
 @dataclass
@@ -35,19 +45,19 @@ class FaultRow:
 
     def sees(self, text: str) -> None:
         """What the user is shown, quoted as the product showed it (joined if called twice)."""
-        text = " ".join(text.split())
+        text = _plain_paths(" ".join(text.split()))
         self.user_sees = f"{self.user_sees} / {text}" if self.user_sees else text
 
     def recovered(self, seconds: float, how: str) -> None:
         """Recovery took ``seconds`` (measured by the test); ``how`` says what brought it back."""
-        self.recovery = f"{seconds:.2f} s, {how}"
+        self.recovery = _plain_paths(f"{seconds:.2f} s, {how}")
 
     def recovery_is(self, text: str) -> None:
         """For faults with no timed recovery (refused at start, nothing to recover)."""
-        self.recovery = text
+        self.recovery = _plain_paths(text)
 
     def lost(self, text: str) -> None:
-        self.data_lost = text
+        self.data_lost = _plain_paths(text)
 
     def missing(self) -> list[str]:
         return [name for name in ("user_sees", "recovery", "data_lost") if not getattr(self, name)]

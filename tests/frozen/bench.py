@@ -29,10 +29,11 @@ from pathlib import Path
 
 import psutil
 
-from tests.e2e.desktop_session import desktop_session, wait_for
+from tests.e2e.desktop_session import desktop_session
 from tests.e2e.process import REPO
 from tests.frozen.conftest import BUILD, WORK, build_module, frozen_env
 from tests.frozen.test_frozen_tray import DASHBOARD, backend_answers
+from tests.helpers.waiting import wait_for
 
 sizes = build_module("sizes")
 smoke = build_module("smoke")

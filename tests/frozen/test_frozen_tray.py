@@ -18,9 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.desktop_session import DesktopSession, desktop_session, screenshot_dir, wait_for
+from tests.e2e.desktop_session import DesktopSession, desktop_session, screenshot_dir
 from tests.e2e.process import VigiaProcess
 from tests.frozen.conftest import frozen_env
+from tests.helpers.waiting import wait_for
 
 pytestmark = [pytest.mark.frozen, pytest.mark.desktop, pytest.mark.e2e, pytest.mark.timeout(1800)]
 

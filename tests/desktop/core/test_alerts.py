@@ -195,13 +195,16 @@ def test_a_crash_loop_is_one_alert_until_it_is_over(make: Callable[..., Center])
     c.transition(S.FATAL, failures=5, retry_in_s=300)
     [active] = c.center.active()
     assert active.severity == "critical" and "every 5 minutes" in active.message
-    assert len(c.toasts) == 1 and c.changes[-1].severity == "critical"  # changed, no toast
+    # Escalated: the advice changed (it keeps stopping), so one more toast says so.
+    assert c.kinds() == [("raised", C.BACKEND_DOWN)] * 2 and c.changes[-1].severity == "critical"
+    assert c.toasts[1].severity == "critical" and "every 5 minutes" in c.toasts[1].text
+    assert c.toasts[1].alert_id == c.toasts[0].alert_id  # the same alert, not a new one
     c.transition(S.STARTING, failures=5)
     c.clock.advance(1)
     c.transition(S.RUNNING, failures=5)
     c.samples(6)
-    assert c.kinds() == [("raised", C.BACKEND_DOWN), ("resolved", C.BACKEND_DOWN)]
-    assert c.toasts[1].text == "The ERP server is working again."
+    assert c.kinds() == [("raised", C.BACKEND_DOWN)] * 2 + [("resolved", C.BACKEND_DOWN)]
+    assert c.toasts[2].text == "The ERP server is working again."
 
 
 def test_stopping_on_purpose_is_not_down_and_closes_alerts_quietly(
