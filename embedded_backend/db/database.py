@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import (
@@ -60,6 +60,15 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# How long a SQLite write may queue behind this server's own writers (normal work: their
+# commits, a checkpoint's fsync on a slow disk) before it is refused as "busy". Longer than
+# the busy timeout on purpose: under load (64 connections on 2 cores, tests/perf/soak) the
+# queue reaches several seconds, and refusing then would turn slowness into lost orders
+# the client must retry. Behind a writer that is itself waiting for *another program's*
+# lock, the wait is the busy timeout (see _acquire).
+QUEUE_LIMIT_S = 30.0
+_QUEUE_SLICE_S = 0.05
+
 
 class Database:
     """Owns one engine. Create one per app instance; ``dispose()`` on shutdown."""
@@ -89,6 +98,10 @@ class Database:
         # SQLite has one writer at a time; queue this process's writers here instead
         # of letting them spin in SQLite's busy handler.
         self._write_lock: threading.Lock | None = threading.Lock() if self.is_sqlite else None
+        if self.is_sqlite:
+            # Runs before engine.py's listener sends BEGIN: from here the writer waits for
+            # SQLite's lock (another program's), not for a pooled connection (our readers).
+            event.listen(self.engine, "begin", self._flag_begin, insert=True)
         # Fail fast while the database cannot be reached (see db/circuit.py).
         self.circuit = CircuitBreaker(settings.db_circuit_failures, settings.db_circuit_reset_s)
         attach(self.engine, self.circuit)
@@ -161,17 +174,15 @@ class Database:
 
     def _write_once(self, work: Callable[[Session], T], deadline: float | None = None) -> T:
         lock = self._write_lock
-        wait = -1 if deadline is None else _left(deadline)
-        if lock is not None and not lock.acquire(timeout=wait):
-            raise self._queue_timeout()
+        if lock is not None:
+            self._acquire(lock, deadline)
         try:
             with self._write() as session, session.begin():
                 if deadline is None:
                     session.connection()  # BEGIN (IMMEDIATE on SQLite) before any work
                 else:  # wait for the lock only what is left of the write's own time
                     busy_ms = int(_left(deadline) * 1000)
-                    self._in_begin = True
-                    try:
+                    try:  # a pool checkout, then BEGIN IMMEDIATE (_flag_begin marks it)
                         connection = session.connection(execution_options={BUSY_OPTION: busy_ms})
                     finally:
                         self._in_begin = False
@@ -181,10 +192,28 @@ class Database:
             if lock is not None:
                 lock.release()
 
-    def _queue_timeout(self) -> DatabaseBusyError:
+    def _flag_begin(self, conn: Connection) -> None:
+        if conn.get_execution_options().get(BEGIN_OPTION) == "IMMEDIATE":
+            self._in_begin = True
+
+    def _acquire(self, lock: threading.Lock, deadline: float | None) -> None:
+        """Queue for this process's write lock: up to the busy timeout while the writer
+        ahead waits for another program's lock (that program is the cause: say so), up
+        to QUEUE_LIMIT_S while it is doing ordinary work."""
+        if deadline is None:
+            lock.acquire()
+            return
+        started = time.monotonic()
+        limit = started + max(QUEUE_LIMIT_S, self.busy_s or 0.0)
+        while not lock.acquire(timeout=_QUEUE_SLICE_S):
+            now = time.monotonic()
+            if (now >= deadline and self._in_begin) or now >= limit:
+                raise self._queue_timeout(now - started)
+
+    def _queue_timeout(self, waited: float) -> DatabaseBusyError:
         """This write waited its whole time behind this process's other writers: say why
         they are slow (the one ahead still waiting for SQLite's lock is another program)."""
-        waited = self.busy_s or 0.0
+        waited = round(waited, 1)
         if self._in_begin:
             self.trouble.set("locked", locked_status(self.sqlite_path, waited))
             return DatabaseBusyError(locked_message(self.sqlite_path, waited))

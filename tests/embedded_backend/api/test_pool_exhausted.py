@@ -6,6 +6,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 
 from embedded_backend.config import Settings
+from embedded_backend.db.engine import SQLITE_OVERFLOW
 from tests.embedded_backend.api.support import PROBLEM_JSON, make_product
 from tests.helpers.live import live_server
 
@@ -18,8 +19,8 @@ def test_no_free_connection_is_a_503_with_retry_after(
         product = make_product(c)
         state = live.runner.state
         assert state is not None
-        with ExitStack() as held:  # pool_size 1 + overflow 1: both connections taken
-            for _ in range(2):
+        with ExitStack() as held:  # every connection the pool may open is taken
+            for _ in range(1 + SQLITE_OVERFLOW):
                 held.enter_context(state.db.engine.connect())
             r = c.get(f"/api/v1/products/{product['id']}")
         assert r.status_code == 503, r.text

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,30 @@ def test_failed_transaction_writes_nothing(db: Database) -> None:
     with db.read_session() as session:
         assert session.execute(text("SELECT count(*) FROM products")).scalar() == 0
     db.dispose()
+
+
+def test_a_write_queued_behind_slow_ordinary_work_waits_past_the_busy_timeout(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """Behind this server's own writers (no other program holds the lock) a write queues
+    longer than the busy timeout: under load that is slowness, not a reason to refuse."""
+    database = Database(make_settings(sqlite_busy_timeout_ms=300))
+    migrate_to_head(database.engine)
+    try:
+
+        def slow(session) -> None:  # type: ignore[no-untyped-def]
+            session.add(Product(sku="SLOW", name="x", price=1, stock=1))
+            time.sleep(1.2)  # holds this process's write lock for 4 × the busy timeout
+
+        with ThreadPoolExecutor(1) as pool:
+            first = pool.submit(database.write, slow)
+            time.sleep(0.2)
+            started = time.monotonic()
+            database.write(lambda s: s.add(Product(sku="QUEUED", name="y", price=1, stock=1)))
+            waited = time.monotonic() - started
+            first.result()
+        assert waited > 0.3 * 2  # it really queued past the busy timeout
+        with database.read_session() as session:
+            assert session.execute(text("SELECT count(*) FROM products")).scalar_one() == 2
+    finally:
+        database.dispose()
