@@ -105,7 +105,8 @@ def test_postgresql_outage_fails_fast_and_recovers_by_itself(
         assert "circuit open" in doc["output"]
         entry = doc["checks"]["database:responseTime"][0]
         assert entry["status"] == "fail"
-        assert entry["output"].startswith("circuit open: ")
+        assert entry["output"].startswith("database unreachable (circuit open: ")
+        assert "start the database server" in entry["output"]  # and what to do
         assert len(entry["output"]) > len("circuit open: ")  # the last error, not just a label
         assert c.get("/livez").status_code == 200
 
