@@ -72,10 +72,14 @@ def test_detailed_health_score_drops_with_a_failed_router(
         doc = c.get(f"{URL}/health/detailed").json()
         values = c.get(f"{URL}/metrics").json()["values"]
     assert doc["status"] == "warn"
-    assert doc["score"]["score"] == 90
-    assert doc["score"]["deductions"] == [{"points": 10, "reason": "routers:loaded extra: warn"}]
+    # The failed router costs 10 points. A slow first request on a busy machine (the p95
+    # latency step) may cost more: the score depends on it, the router's deduction not.
+    deductions = doc["score"]["deductions"]
+    assert {"points": 10, "reason": "routers:loaded extra: warn"} in deductions
+    assert all(d["reason"].startswith("p95 latency") for d in deductions[1:]), deductions
+    assert doc["score"]["score"] == 100 - sum(d["points"] for d in deductions)
     assert {r["name"]: r["status"] for r in doc["routers"]}["extra"] == "failed"
-    assert values["routers_down"] == 1 and values["health_score"] == 90
+    assert values["routers_down"] == 1 and values["health_score"] <= 90
 
 
 def test_current_metrics(sqlite_server: LiveServer) -> None:
